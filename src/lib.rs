@@ -1,0 +1,17 @@
+//! hwcheck: a doctor for GPU machines and containers.
+//!
+//! Probe ([`probe`]) gathers [`facts`]; judge ([`judge`]) turns facts and [`compat`] tables into
+//! [`check`]s; render ([`render`]) formats them. [`app`] wires the three for the CLI.
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod compat;
+pub mod context;
+pub mod env_vars;
+pub mod facts;
+pub mod isolate;
+pub mod judge;
+pub mod probe;
+pub mod render;
+pub mod version;

@@ -1,0 +1,31 @@
+//! The `hwcheck` binary: parses arguments, runs, maps the outcome to an exit code.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(hwcheck::isolate::PROBE_SUBCOMMAND) {
+        let kind = args.get(2).map_or("", String::as_str);
+        let arg = args.get(3).map_or("null", String::as_str);
+        return hwcheck::isolate::child_main(kind, arg);
+    }
+    let cli = match hwcheck::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(hwcheck::app::EXIT_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match hwcheck::app::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("hwcheck: error: {e:#}");
+            ExitCode::from(hwcheck::app::EXIT_ERROR)
+        }
+    }
+}
