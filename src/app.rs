@@ -3,7 +3,7 @@
 use crate::check::{Report, Verdict};
 use crate::cli::{Cli, Command, DoctorArgs};
 use crate::compat::{TableError, Tables};
-use crate::context::SystemContext;
+use crate::context::{ProbeOptions, SystemContext};
 use crate::facts::{Facts, SCHEMA_VERSION};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -52,8 +52,18 @@ pub fn run_doctor(args: &DoctorArgs) -> Result<u8, AppError> {
     let facts = match &args.facts {
         Some(path) => load_facts(path)?,
         None => {
-            let ctx =
-                SystemContext::from_process(args.root.clone(), timeout(args.timeout)?, args.quick);
+            let options = ProbeOptions {
+                ort_path: args.ort.clone(),
+                reference_runtime: args.reference_runtime,
+                nvml_facts: args.nvml_facts.clone(),
+                runs: args.runs,
+            };
+            let ctx = SystemContext::from_process(
+                args.root.clone(),
+                timeout(args.timeout)?,
+                args.quick,
+                options,
+            );
             crate::probe::gather(&ctx)
         }
     };

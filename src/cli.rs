@@ -40,6 +40,18 @@ pub struct DoctorArgs {
     /// Per-probe timeout in seconds for isolated child probes.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub timeout: f64,
+    /// ONNX Runtime library (libonnxruntime.so*) to probe first; ORT_DYLIB_PATH is also honoured.
+    #[arg(long, value_name = "PATH")]
+    pub ort: Option<PathBuf>,
+    /// Also probe hwcheck's pinned reference ONNX Runtime (CPU build), fetched by scripts/fetch-reference-ort.sh.
+    #[arg(long)]
+    pub reference_runtime: bool,
+    /// Timed inference runs per provider for the detection check.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub runs: u32,
+    /// Take driver and GPU facts from a recorded report instead of asking NVML (tests, support).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub nvml_facts: Option<PathBuf>,
 }
 
 /// Subcommands besides the default doctor run.

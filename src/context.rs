@@ -21,16 +21,37 @@ pub struct SystemContext {
     pub timeout: Duration,
     /// Skip slow probes (ONNX Runtime sessions, detection).
     pub quick: bool,
+    /// User choices that steer probing.
+    pub options: ProbeOptions,
+}
+
+/// User choices that steer probing (from the command line).
+#[derive(Clone, Debug, Default)]
+pub struct ProbeOptions {
+    /// `--ort PATH`: the ONNX Runtime library to probe first.
+    pub ort_path: Option<PathBuf>,
+    /// `--reference-runtime`: also probe hwcheck's own pinned CPU ONNX Runtime.
+    pub reference_runtime: bool,
+    /// `--nvml-facts FILE`: take driver and GPU facts from a recorded report instead of NVML.
+    pub nvml_facts: Option<PathBuf>,
+    /// `--runs N`: timed inference runs per provider for detection.
+    pub runs: u32,
 }
 
 impl SystemContext {
     /// The real machine: root "/", this process's environment.
-    pub fn from_process(root: Option<PathBuf>, timeout: Duration, quick: bool) -> Self {
+    pub fn from_process(
+        root: Option<PathBuf>,
+        timeout: Duration,
+        quick: bool,
+        options: ProbeOptions,
+    ) -> Self {
         Self {
             root: root.unwrap_or_else(|| PathBuf::from("/")),
             env: std::env::vars().collect(),
             timeout,
             quick,
+            options,
         }
     }
 
@@ -83,6 +104,7 @@ mod tests {
             env: BTreeMap::new(),
             timeout: DEFAULT_TIMEOUT,
             quick: false,
+            options: ProbeOptions::default(),
         };
         let p = ctx.path("/proc/driver/nvidia/version");
         assert_eq!(p, PathBuf::from("/tmp/fake/proc/driver/nvidia/version"));
@@ -98,6 +120,7 @@ mod tests {
             env,
             timeout: DEFAULT_TIMEOUT,
             quick: false,
+            options: ProbeOptions::default(),
         };
         assert_eq!(ctx.path_list("LD_LIBRARY_PATH"), vec!["/a", "/b"]);
         assert!(ctx.path_list("NOPE").is_empty());

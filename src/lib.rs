@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod compat;
 pub mod context;
+pub mod detect;
 pub mod env_vars;
 pub mod facts;
 pub mod isolate;
