@@ -297,6 +297,9 @@ pub struct LibraryFacts {
     pub real_path: Option<String>,
     /// The ELF SONAME, when the file is a readable ELF.
     pub soname: Option<String>,
+    /// The ELF DT_NEEDED entries (tell e.g. which CUDA major a cuDNN or ORT provider was built for).
+    #[serde(default)]
+    pub needed: Vec<String>,
     /// Best known version.
     pub version: Option<DottedVersion>,
     /// How `version` was learned.

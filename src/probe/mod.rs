@@ -10,6 +10,7 @@
 //! 7. the person detector on every working provider (isolated; skipped by `--quick`).
 
 pub mod cuda_driver;
+pub mod elf;
 pub mod environment;
 pub mod host;
 pub mod kernel_module;
