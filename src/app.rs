@@ -42,14 +42,37 @@ pub enum AppError {
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     match cli.command {
         None => run_doctor(&cli.doctor),
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Explain(args) => crate::explain::command::run(&args, &cli.doctor),
+            Command::Diff(args) => crate::diff::run(&args.before, &args.after, &cli.doctor),
+            Command::Image(args) => crate::plan::command::run_image(&args, &cli.doctor),
+            Command::Compat(args) => crate::plan::command::run_compat(&args, &cli.doctor),
+            Command::Detect(args) => crate::detect::command::run(&args, &cli.doctor),
+        },
     }
 }
 
 /// The doctor: probe (or load facts), judge, render, exit code.
 pub fn run_doctor(args: &DoctorArgs) -> Result<u8, AppError> {
+    let requirements = args
+        .require
+        .iter()
+        .map(|e| crate::require::parse(e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::Usage(e.to_string()))?;
     let tables = Tables::load(args.tables.as_deref())?;
-    let facts = match &args.facts {
+    let facts = gather(args)?;
+    let mut checks = crate::judge::judge(&facts, &tables);
+    let required = crate::judge::requirements::judge(&requirements, &facts, &checks);
+    checks.extend(required);
+    let report = Report::new(facts, checks, args.strict);
+    print_report(&report, args);
+    Ok(exit_code(report.verdict))
+}
+
+/// The facts of a doctor run: loaded from `--facts FILE`, or probed from this machine.
+pub fn gather(args: &DoctorArgs) -> Result<Facts, AppError> {
+    Ok(match &args.facts {
         Some(path) => load_facts(path)?,
         None => {
             let options = ProbeOptions {
@@ -66,11 +89,7 @@ pub fn run_doctor(args: &DoctorArgs) -> Result<u8, AppError> {
             );
             crate::probe::gather(&ctx)
         }
-    };
-    let checks = crate::judge::judge(&facts, &tables);
-    let report = Report::new(facts, checks, args.strict);
-    print_report(&report, args);
-    Ok(exit_code(report.verdict))
+    })
 }
 
 /// Prints `report` in the format asked for, with colour only on a terminal without NO_COLOR.

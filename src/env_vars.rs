@@ -31,6 +31,8 @@ pub const ORT_DYLIB_PATH: &str = "ORT_DYLIB_PATH";
 pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
 /// Active Python virtual environment.
 pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
+/// The user's home (for ~/.local, ~/.pyenv and conda installs; never recorded).
+pub const HOME: &str = "HOME";
 /// Disables colour in the table output.
 pub const NO_COLOR: &str = "NO_COLOR";
 

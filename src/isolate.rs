@@ -277,6 +277,11 @@ fn dispatch(kind: &str, arg: &str) -> Result<serde_json::Value, ProbeError> {
         "echo" => {
             serde_json::from_str(arg).map_err(|e| ProbeError::new("bad_argument", e.to_string()))
         }
+        "ort" => crate::probe::ort::child(arg),
+        "detect" => crate::detect::child(arg),
+        "nvml" => crate::probe::nvml::child(arg),
+        "libversion" => crate::probe::libs::child_version(arg),
+        "cuinit" => crate::probe::cuda_driver::child(arg),
         other => Err(ProbeError::new(
             "unknown_probe",
             format!("unknown probe kind {other:?}"),

@@ -102,8 +102,8 @@ pub struct DriverFacts {
 pub struct NvmlFacts {
     /// The libnvidia-ml that was loaded (canonical path when known).
     pub library_path: Option<String>,
-    /// Why NVML could not be used (`LibloadingError`, `DriverNotLoaded`, `LibRmVersionMismatch`,
-    /// `GpuLost`, `NoPermission`, …); `None` when init succeeded.
+    /// Why NVML could not be used (`LibraryNotFound` when it cannot be loaded, `DriverNotLoaded`,
+    /// `LibRmVersionMismatch`, `GpuLost`, `NoPermission`, …); `None` when init succeeded.
     pub error: Option<ProbeError>,
     /// `nvmlSystemGetDriverVersion`, e.g. "580.159.04".
     pub driver_version: Option<DottedVersion>,

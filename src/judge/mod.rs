@@ -2,6 +2,7 @@
 
 pub mod detection;
 pub mod ort;
+pub mod requirements;
 
 use crate::check::Check;
 use crate::compat::Tables;

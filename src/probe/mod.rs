@@ -17,6 +17,7 @@ pub mod kernel_module;
 pub mod libs;
 pub mod nvml;
 pub mod ort;
+pub mod read;
 pub mod toolkits;
 
 use crate::context::SystemContext;

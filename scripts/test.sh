@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# hwcheck's test command (README and CI): reference runtime, formatting, lints, tests.
+#
+#   bash scripts/test.sh
+#
+# Needs the Rust toolchain (cargo with rustfmt and clippy), python3 and pip. The reference ONNX
+# Runtime is fetched once through pip (scripts/fetch-reference-ort.sh, checksum-verified, cached)
+# and handed to the tests as HWCHECK_REFERENCE_ORT.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step="setup"
+finish() {
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo >&2
+        echo "test.sh: FAILED during: $step (exit $rc)" >&2
+    fi
+}
+trap finish EXIT
+
+begin() {
+    step="$1"
+    printf '\n==> %s\n' "$step"
+}
+
+for pair in fmt:rustfmt clippy:clippy; do
+    if ! cargo "${pair%%:*}" --version >/dev/null 2>&1; then
+        echo "test.sh: cargo ${pair%%:*} is missing; install it with: rustup component add ${pair#*:}" >&2
+        exit 1
+    fi
+done
+
+if [ -f scripts/fetch-reference-ort.sh ]; then
+    begin "fetch the reference ONNX Runtime (scripts/fetch-reference-ort.sh)"
+    ort_path="$(bash scripts/fetch-reference-ort.sh | tail -n 1)"
+    if [ ! -f "$ort_path" ]; then
+        echo "test.sh: scripts/fetch-reference-ort.sh printed no library path (got '$ort_path')" >&2
+        exit 1
+    fi
+    export HWCHECK_REFERENCE_ORT="$ort_path"
+    echo "HWCHECK_REFERENCE_ORT=$HWCHECK_REFERENCE_ORT"
+fi
+
+begin "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+begin "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+begin "cargo test --all-targets"
+cargo test --all-targets
+
+step="done"
+echo
+echo "test.sh: all passed (fmt, clippy, tests)"

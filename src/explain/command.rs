@@ -1,0 +1,86 @@
+//! The `hwcheck explain` command: read the text, match it, look at the machine, print.
+
+use super::render::{self, Context, Finding};
+use super::{bound, explain, machine_status, MachineStatus, MAX_INPUT_BYTES};
+use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
+use crate::check::Check;
+use crate::cli::{DoctorArgs, ExplainArgs};
+use crate::compat::Tables;
+use crate::render::Format;
+use std::io::Read;
+
+/// Runs `hwcheck explain`: exit 0 when a known cause matched, 1 when none did.
+pub fn run(args: &ExplainArgs, doctor: &DoctorArgs) -> Result<u8, AppError> {
+    let input = read_text(&args.text)?;
+    if input.trim().is_empty() {
+        return Err(AppError::Usage(
+            "explain needs the error text: hwcheck explain \"<error message>\" (or - to read standard input)"
+                .to_string(),
+        ));
+    }
+    let bounded = bound(&input);
+    let tables = Tables::load(doctor.tables.as_deref())?;
+    let rows = explain(bounded.text, &tables.errors);
+    let (machine, checks) = if rows.is_empty() || args.no_probe {
+        ("not checked".to_string(), None)
+    } else {
+        machine_checks(args, doctor, &tables)?
+    };
+    let findings: Vec<Finding> = rows
+        .iter()
+        .map(|row| Finding {
+            row,
+            machine: checks
+                .as_deref()
+                .map_or(MachineStatus::NotChecked, |c| machine_status(&row.check, c)),
+        })
+        .collect();
+    let ctx = Context {
+        machine,
+        truncated: bounded.truncated,
+        table_rows: tables.errors.rows.len(),
+    };
+    let out = match doctor.format {
+        Format::Json => render::json(&findings, &ctx),
+        _ => render::text(&findings, &ctx),
+    };
+    println!("{out}");
+    Ok(if findings.is_empty() {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    })
+}
+
+/// The text argument, or at most [`MAX_INPUT_BYTES`] (+1, to notice truncation) of stdin.
+fn read_text(text: &str) -> Result<String, AppError> {
+    if text != "-" {
+        return Ok(text.to_string());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| AppError::Usage(format!("cannot read standard input: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// This machine's checks (quick probe) or those of `--facts FILE`, judged with `tables`.
+fn machine_checks(
+    args: &ExplainArgs,
+    doctor: &DoctorArgs,
+    tables: &Tables,
+) -> Result<(String, Option<Vec<Check>>), AppError> {
+    let mut probe_args = doctor.clone();
+    probe_args.quick = true;
+    let label = match args.facts.as_ref().or(doctor.facts.as_ref()) {
+        Some(path) => {
+            probe_args.facts = Some(path.clone());
+            format!("facts from {}", path.display())
+        }
+        None => "this machine (quick probe)".to_string(),
+    };
+    let facts = crate::app::gather(&probe_args)?;
+    Ok((label, Some(crate::judge::judge(&facts, tables))))
+}

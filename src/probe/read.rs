@@ -1,0 +1,77 @@
+//! Bounded reads of small system files (/proc, /sys, /etc): a huge or endless file never hangs
+//! or exhausts hwcheck.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Most bytes read from a small system file by [`small_text`].
+pub const MAX_SMALL_FILE: u64 = 1 << 20;
+
+/// Reads at most `max` bytes of `path` as text (invalid UTF-8 replaced).
+pub fn text_up_to(path: &Path, max: u64) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max)
+        .read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Reads at most [`MAX_SMALL_FILE`] bytes of `path` as text.
+pub fn small_text(path: &Path) -> std::io::Result<String> {
+    text_up_to(path, MAX_SMALL_FILE)
+}
+
+/// Helpers for tests that probe a fake root.
+#[cfg(test)]
+pub mod testing {
+    use crate::context::{ProbeOptions, SystemContext, DEFAULT_TIMEOUT};
+    use std::path::Path;
+
+    /// A context probing the fake root `root` with only the variables `env`.
+    pub fn ctx(root: &Path, env: &[(&str, &str)]) -> SystemContext {
+        SystemContext {
+            root: root.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            timeout: DEFAULT_TIMEOUT,
+            quick: true,
+            options: ProbeOptions::default(),
+        }
+    }
+
+    /// Writes `text` at the system path `system_path` inside `root`, creating folders.
+    pub fn write(root: &Path, system_path: &str, text: &str) {
+        let p = root.join(system_path.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        std::fs::write(&path, "x".repeat(100)).unwrap();
+        assert_eq!(text_up_to(&path, 10).unwrap().len(), 10);
+        assert_eq!(small_text(&path).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn keeps_invalid_utf8_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bin");
+        std::fs::write(&path, b"ok\xff\xfe").unwrap();
+        assert!(small_text(&path).unwrap().starts_with("ok"));
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        assert!(small_text(Path::new("/nonexistent/hwcheck/file")).is_err());
+    }
+}
