@@ -65,7 +65,7 @@ pub enum ChildFailure {
 }
 
 fn format_secs(millis: u64) -> String {
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         (millis / 1000).to_string()
     } else {
         format!("{:.1}", millis as f64 / 1000.0)

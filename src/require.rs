@@ -6,11 +6,13 @@
 //! - OP: `>=`, `<=`, `>`, `<`, `=`, `==`, `!=` (`provider` and `detection` take `=`/`!=` only).
 //! - VALUE: a dotted version for `driver`/`cuda`/`cc` (compared numerically part by part, so
 //!   `580.95.05 < 580.159.04`); a size with a unit for `gpu.memory` (`16GiB`, `512MiB`,
-//!   `16GB`, plain bytes); an integer for `gpu.count`; `cuda`/`tensorrt`/`cpu` for `provider`;
+//!   `16GB`, plain bytes); an integer for `gpu.count`; a provider's short or ORT name
+//!   (`cuda`, `tensorrt`, `cpu`, `CUDAExecutionProvider`…) for `provider`;
 //!   `pass` for `detection`.
 //!
 //! Evaluation against facts lives in [`crate::judge::requirements`].
 
+use crate::facts::ort::Provider;
 use crate::version::DottedVersion;
 use std::fmt;
 
@@ -167,13 +169,6 @@ pub struct RequireError {
     pub reason: String,
 }
 
-/// Providers `provider=` accepts, with the ORT names they stand for.
-pub const PROVIDERS: [(&str, &str); 3] = [
-    ("cuda", "CUDAExecutionProvider"),
-    ("tensorrt", "TensorrtExecutionProvider"),
-    ("cpu", "CPUExecutionProvider"),
-];
-
 /// Parses one requirement expression.
 pub fn parse(expr: &str) -> Result<Requirement, RequireError> {
     let text = expr.trim();
@@ -244,12 +239,12 @@ fn parse_word(key: Key, text: &str) -> Result<String, String> {
             .then_some(lowered)
             .ok_or_else(|| format!("detection takes only `pass`, got {text:?}"));
     }
-    PROVIDERS
+    Provider::ALL
         .iter()
-        .find(|(short, long)| lowered == *short || lowered == long.to_ascii_lowercase())
-        .map(|(short, _)| short.to_string())
+        .find(|p| lowered == p.short_name() || lowered == p.ort_name().to_ascii_lowercase())
+        .map(|p| p.short_name().to_string())
         .ok_or_else(|| {
-            let names: Vec<&str> = PROVIDERS.iter().map(|(s, _)| *s).collect();
+            let names: Vec<&str> = Provider::ALL.iter().map(|p| p.short_name()).collect();
             format!("unknown provider {text:?} (known: {})", names.join(", "))
         })
 }
@@ -350,7 +345,7 @@ mod tests {
             "driver>=abc",
             "driver>=5..3",
             "provider>=cuda",
-            "provider=rocm",
+            "provider=vulkan",
             "detection=maybe",
             "gpu.memory>=lots",
             "gpu.memory>=16XB",

@@ -251,7 +251,11 @@ fn provider_check(
 }
 
 fn session_check(id: &str, label: &str, probe: &ProviderProbe, ort: &OrtFacts) -> Check {
-    let ms = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.1} ms"));
+    let ms = |v: Option<f64>| match v {
+        Some(v) if v < 1.0 => format!("{v:.3} ms"),
+        Some(v) => format!("{v:.1} ms"),
+        None => "?".to_string(),
+    };
     let timing = format!(
         "session {}, first run {}, steady {} (median of {})",
         ms(probe.session_ms),
@@ -513,81 +517,110 @@ fn explain_missing(
     row: Option<&OrtRow>,
 ) -> Explanation {
     let mut ex = Explanation::default();
-    if let Some(path) = hidden_copy(facts, first) {
-        ex.cause = format!("{first} is on disk but not on the loader's search path");
-        ex.fix = format!(
-            "add {} to LD_LIBRARY_PATH (Python's onnxruntime preloads pip's nvidia libraries; other programs do not)",
-            std::path::Path::new(&path)
+    let mut causes: Vec<String> = Vec::new();
+    let mut fixes: Vec<String> = Vec::new();
+    let mut families: Vec<Missing> = Vec::new();
+    for soname in all {
+        if let Some(path) = hidden_copy(facts, soname) {
+            let dir = std::path::Path::new(&path)
                 .parent()
-                .map_or(path.clone(), |p| p.display().to_string())
-        );
-        ex.evidence.push(format!("found at {path}"));
-        return ex;
+                .map_or(path.clone(), |p| p.display().to_string());
+            causes.push(format!(
+                "{soname} is on disk ({path}) but not on the loader's search path"
+            ));
+            fixes.push(format!("add {dir} to LD_LIBRARY_PATH (Python's onnxruntime preloads pip's nvidia libraries; other programs do not)"));
+            continue;
+        }
+        let family = classify_missing(soname);
+        if families.contains(&family) || (family == Missing::Other && !families.is_empty()) {
+            continue;
+        }
+        let (cause, fix) = explain_family(facts, provider, &family, soname, row);
+        causes.push(cause);
+        fixes.push(fix);
+        ex.used_table |= matches!(family, Missing::Cudnn(_) | Missing::Tensorrt(_));
+        families.push(family);
     }
-    let cuda_on_disk = majors_on_disk(
-        facts,
-        &[Component::Cudart, Component::Cublas, Component::CublasLt],
-    );
-    match classify_missing(first) {
+    ex.cause = causes.join("; ");
+    ex.fix = fixes.join("; ");
+    if all.len() > 1 {
+        ex.evidence.push(format!(
+            "the loader names only the first missing library ({first}); the whole list: {}",
+            all.join(", ")
+        ));
+    }
+    ex
+}
+
+/// Cause and fix for one missing library family, from the libraries found on disk.
+fn explain_family(
+    facts: &Facts,
+    provider: Provider,
+    family: &Missing,
+    soname: &str,
+    row: Option<&OrtRow>,
+) -> (String, String) {
+    let cuda_build = row.map_or(13, |r| r.cuda_major);
+    match *family {
         Missing::Cuda(n) => {
-            let others: BTreeSet<u32> = cuda_on_disk.iter().copied().filter(|m| *m != n).collect();
-            ex.cause = if others.is_empty() {
-                format!("this ORT is a CUDA {n} build and {first} is missing (no CUDA {n} libraries found)")
+            let on_disk = majors_on_disk(
+                facts,
+                &[Component::Cudart, Component::Cublas, Component::CublasLt],
+            );
+            let others: BTreeSet<u32> = on_disk.into_iter().filter(|m| *m != n).collect();
+            let cause = if others.is_empty() {
+                format!("this ORT is a CUDA {n} build and {soname} is missing (no CUDA {n} libraries found)")
             } else {
                 format!(
-                    "this ORT is a CUDA {n} build ({first} missing); only CUDA {} libraries found",
+                    "this ORT is a CUDA {n} build ({soname} missing); only CUDA {} libraries found",
                     list(&others)
                 )
             };
-            ex.fix = cuda_fix(n, &others);
+            (cause, cuda_fix(n, &others))
         }
         Missing::Cudnn(n) => {
             let found = majors_on_disk(facts, &[Component::Cudnn]);
             let others: BTreeSet<u32> = found.into_iter().filter(|m| *m != n).collect();
-            let cuda = row.map_or(13, |r| r.cuda_major);
-            ex.cause = if others.is_empty() {
-                format!("cuDNN {n} is not installed ({first} missing)")
+            let cause = if others.is_empty() {
+                format!("cuDNN {n} is not installed ({soname} missing)")
             } else {
-                format!("cuDNN major mismatch: this ORT needs cuDNN {n}, found cuDNN {} ({first} missing)", list(&others))
+                format!(
+                    "cuDNN major mismatch: this ORT needs cuDNN {n}, found cuDNN {} ({soname} missing)",
+                    list(&others)
+                )
             };
-            ex.fix = format!("install cuDNN {n} (pip install nvidia-cudnn-cu{cuda}, or NVIDIA's packages) and put its lib directory on LD_LIBRARY_PATH; cuDNN {n} and other majors are not interchangeable");
-            ex.used_table = row.is_some();
+            let fix = format!("install cuDNN {n} (pip install nvidia-cudnn-cu{cuda_build}, or NVIDIA's packages) and put its lib directory on LD_LIBRARY_PATH; cuDNN majors are not interchangeable");
+            (cause, fix)
         }
         Missing::Tensorrt(n) => {
             let found = majors_on_disk(facts, &[Component::Tensorrt]);
-            let cuda = row.map_or(13, |r| r.cuda_major);
-            ex.cause = if found.is_empty() {
-                format!("TensorRT {n} is not installed ({first} missing)")
+            let cause = if found.is_empty() {
+                format!("TensorRT {n} is not installed ({soname} missing)")
             } else {
                 format!(
-                    "TensorRT {n} is needed ({first} missing); found TensorRT {}",
+                    "TensorRT {n} is needed ({soname} missing); found TensorRT {}",
                     list(&found)
                 )
             };
-            ex.fix = format!("install TensorRT {n} for CUDA {cuda} (pip install tensorrt-cu{cuda}, or NVIDIA's packages) and put its lib directory on LD_LIBRARY_PATH; or do without the TensorRT provider (the CUDA provider does not need it)");
-            ex.used_table = row.is_some();
+            let fix = format!("install TensorRT {n} for CUDA {cuda_build} (pip install tensorrt-cu{cuda_build}, or NVIDIA's packages) and put its lib directory on LD_LIBRARY_PATH, or do without the TensorRT provider (the CUDA provider does not need it)");
+            (cause, fix)
         }
-        Missing::Libcuda => {
-            ex.cause = "the NVIDIA driver's libcuda.so.1 is not visible".to_string();
-            ex.fix = "install the NVIDIA driver; in a container, start it with the NVIDIA runtime (--gpus all) so libcuda is mounted".to_string();
-        }
-        Missing::Other => {
-            ex.cause = format!("{first} cannot be found by the loader");
-            ex.fix = format!(
-                "install the package that provides {first} or add its directory to LD_LIBRARY_PATH"
-            );
-            if first.starts_with("libonnxruntime") {
-                ex.fix = format!("the {} install is incomplete: reinstall it so all its libonnxruntime_providers_*.so sit beside libonnxruntime.so", provider.label());
-            }
-        }
+        Missing::Libcuda => (
+            "the NVIDIA driver's libcuda.so.1 is not visible".to_string(),
+            "install the NVIDIA driver; in a container, start it with the NVIDIA runtime (--gpus all) so libcuda is mounted".to_string(),
+        ),
+        Missing::Other if soname.starts_with("libonnxruntime") => (
+            format!("{soname} is missing beside the ORT library"),
+            format!(
+                "the install is incomplete: reinstall it so all libonnxruntime_providers_*.so of the {} provider sit beside libonnxruntime.so",
+                provider.label()
+            ),
+        ),
+        Missing::Other => (
+            format!("{soname} cannot be found by the loader"),
+            format!("install the package that provides {soname} or add its directory to LD_LIBRARY_PATH"),
+        ),
     }
-    if all.len() > 1 {
-        ex.evidence.push(format!(
-            "the loader named only {first}; also missing: {}",
-            all[1..].join(", ")
-        ));
-    }
-    ex
 }
 
 fn cuda_fix(n: u32, others: &BTreeSet<u32>) -> String {

@@ -11,6 +11,9 @@ use crate::render::Format;
 use crate::version::DottedVersion;
 use serde_json::json;
 
+/// Writes an image tag for another CUDA version.
+type Retag = Box<dyn Fn(&DottedVersion) -> String>;
+
 /// What is being judged, for the output.
 struct Subject {
     /// e.g. "image nvidia/cuda:11.4.1-cudnn8-runtime-ubuntu20.04".
@@ -21,7 +24,7 @@ struct Subject {
     source: Option<String>,
     /// How to write a suggested tag for another CUDA version, when the repository's tags
     /// name the CUDA version (`nvidia/cuda`, `pytorch/pytorch`).
-    retag: Option<Box<dyn Fn(&DottedVersion) -> String>>,
+    retag: Option<Retag>,
 }
 
 /// Runs `hwcheck image <ref>`: exit 0 PASS, 1 FAIL, 2 unknown reference.

@@ -87,7 +87,7 @@ pub fn returns_size(symbol: &str, value: u64) -> String {
 /// C source of a library whose constructor runs `statement` when it is loaded.
 pub fn on_load(statement: &str, exported: &str) -> String {
     format!(
-        "#include <signal.h>\n#include <unistd.h>\n\
+        "#include <unistd.h>\n\
          __attribute__((constructor)) static void on_load(void) {{ {statement}; }}\n{exported}"
     )
 }
