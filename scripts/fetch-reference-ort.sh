@@ -85,9 +85,10 @@ EOF
     mv "$tmp" "$dest"
 }
 
-PY="$(pick_python)"
+PY=""
 
 if [ ! -f "$LIB" ]; then
+    PY="$(pick_python)"
     download_wheel onnxruntime "$CPU_WHEEL" "$CPU_SHA256"
     extract_libs "$CPU_WHEEL" "$DEST"
     [ -f "$LIB" ] || die "$CPU_WHEEL has no libonnxruntime.so.$ORT_VERSION"
@@ -95,6 +96,7 @@ fi
 
 if [ "${1:-}" = "--gpu" ]; then
     if [ ! -f "$GPU_DEST/libonnxruntime.so.$ORT_VERSION" ]; then
+        [ -n "$PY" ] || PY="$(pick_python)"
         download_wheel onnxruntime-gpu "$GPU_WHEEL" "$GPU_SHA256"
         extract_libs "$GPU_WHEEL" "$GPU_DEST"
     fi

@@ -147,7 +147,10 @@ mod tests {
         );
         let v100 = t.cc(&v("7.0")).unwrap();
         assert_eq!(v100.cuda_support(&v("12.9.1")), CudaSupport::Supported);
-        assert!(matches!(v100.cuda_support(&v("13.0")), CudaSupport::Dropped { .. }));
+        assert!(matches!(
+            v100.cuda_support(&v("13.0")),
+            CudaSupport::Dropped { .. }
+        ));
         assert_eq!(v100.last_cudnn, Some(v("9.10")));
         let b200 = t.cc(&v("10.0")).unwrap();
         assert_eq!(
@@ -155,9 +158,15 @@ mod tests {
             CudaSupport::TooOld { first: v("12.8") }
         );
         assert_eq!(b200.cuda_support(&v("12.8")), CudaSupport::Supported);
-        assert_eq!(t.cc(&v("9.0")).unwrap().cuda_support(&v("13.0")), CudaSupport::Supported);
+        assert_eq!(
+            t.cc(&v("9.0")).unwrap().cuda_support(&v("13.0")),
+            CudaSupport::Supported
+        );
         assert!(t.cc(&v("4.0")).is_none());
-        assert!(matches!(v100.cuda_support(&v("13")), CudaSupport::Dropped { .. }));
+        assert!(matches!(
+            v100.cuda_support(&v("13")),
+            CudaSupport::Dropped { .. }
+        ));
         assert_eq!(v100.cuda_support(&v("12")), CudaSupport::Supported);
     }
 }

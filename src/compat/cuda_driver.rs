@@ -183,7 +183,11 @@ impl CudaDriverTable {
     }
 
     /// The newest CUDA major whose minor-version minimum `driver` meets.
-    pub fn newest_mvc_major(&self, driver: &DottedVersion, platform: Platform) -> Option<&MajorRow> {
+    pub fn newest_mvc_major(
+        &self,
+        driver: &DottedVersion,
+        platform: Platform,
+    ) -> Option<&MajorRow> {
         self.majors
             .iter()
             .filter(|m| m.mvc(platform).is_some_and(|d| d <= driver))
@@ -193,7 +197,9 @@ impl CudaDriverTable {
     /// Every row's source URL.
     pub fn sources(&self) -> Vec<&str> {
         let releases = self.releases.iter().map(|r| r.source.as_str());
-        releases.chain(self.majors.iter().map(|m| m.source.as_str())).collect()
+        releases
+            .chain(self.majors.iter().map(|m| m.source.as_str()))
+            .collect()
     }
 }
 
@@ -223,7 +229,12 @@ mod tests {
     #[test]
     fn newest_supported_release_for_a_driver() {
         let t = table();
-        let newest = |d: &str| t.newest_supported(&v(d), Platform::Linux).unwrap().label.clone();
+        let newest = |d: &str| {
+            t.newest_supported(&v(d), Platform::Linux)
+                .unwrap()
+                .label
+                .clone()
+        };
         assert!(newest("440.33").starts_with("10.2"), "{}", newest("440.33"));
         assert!(newest("580.159.04").starts_with("13.0"));
         assert!(newest("535.104.05").starts_with("12.2"));
@@ -233,9 +244,18 @@ mod tests {
     #[test]
     fn mvc_minimums() {
         let t = table();
-        assert_eq!(t.major(11).unwrap().mvc(Platform::Linux), Some(&v("450.80.02")));
-        assert_eq!(t.major(12).unwrap().mvc(Platform::Windows), Some(&v("527.41")));
-        assert_eq!(t.major(13).unwrap().mvc(Platform::Linux), Some(&v("580.65.06")));
+        assert_eq!(
+            t.major(11).unwrap().mvc(Platform::Linux),
+            Some(&v("450.80.02"))
+        );
+        assert_eq!(
+            t.major(12).unwrap().mvc(Platform::Windows),
+            Some(&v("527.41"))
+        );
+        assert_eq!(
+            t.major(13).unwrap().mvc(Platform::Linux),
+            Some(&v("580.65.06"))
+        );
         assert!(t.major(10).unwrap().mvc(Platform::Linux).is_none());
         let newest = |d: &str| t.newest_mvc_major(&v(d), Platform::Linux).map(|m| m.major);
         assert_eq!(newest("535.104.05"), Some(12));
@@ -247,7 +267,9 @@ mod tests {
         let row = "[[release]]\ncuda = \"12.4\"\nlabel = \"x\"\nlinux = \"550.54.14\"\nsource = \"https://a.b/c\"\n";
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), format!("{row}{row}")).unwrap();
-        let err = CudaDriverTable::load(Some(dir.path())).unwrap_err().to_string();
+        let err = CudaDriverTable::load(Some(dir.path()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("row 2") && err.contains("duplicate"), "{err}");
     }
 
@@ -256,7 +278,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = "[[release]]\ncuda = \"12.4.1\"\nlabel = \"x\"\nlinux = \"550.54.15\"\nsource = \"https://a.b/c\"\n";
         std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
-        let err = CudaDriverTable::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("cuda_driver.toml") && err.contains("major.minor"), "{err}");
+        let err = CudaDriverTable::load(Some(dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cuda_driver.toml") && err.contains("major.minor"),
+            "{err}"
+        );
     }
 }

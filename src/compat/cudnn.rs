@@ -92,7 +92,10 @@ impl SupportRow {
 
     /// "cuDNN 9.11-9 + CUDA 13.0-13" for evidence lines.
     pub fn describe(&self) -> String {
-        let cc_max = self.cc_max.as_ref().map_or(String::new(), |m| m.to_string());
+        let cc_max = self
+            .cc_max
+            .as_ref()
+            .map_or(String::new(), |m| m.to_string());
         format!(
             "cudnn.toml row: cuDNN {}-{} + CUDA {}-{}: driver >= {}, CC {}-{}{}",
             self.cudnn_min,
@@ -104,7 +107,11 @@ impl SupportRow {
                 .map_or("?".to_string(), |d| d.to_string()),
             self.cc_min,
             cc_max,
-            if self.unconfirmed { " (unconfirmed)" } else { "" }
+            if self.unconfirmed {
+                " (unconfirmed)"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -153,7 +160,10 @@ impl CudnnTable {
 
     /// Every support row covering a cuDNN version (any CUDA).
     pub fn rows_for(&self, cudnn: &DottedVersion) -> Vec<&SupportRow> {
-        self.support.iter().filter(|r| r.covers_cudnn(cudnn)).collect()
+        self.support
+            .iter()
+            .filter(|r| r.covers_cudnn(cudnn))
+            .collect()
     }
 
     /// Every row's source URL.
@@ -202,6 +212,9 @@ mod tests {
         let text = "[[support]]\ncudnn_min = \"9.5\"\ncudnn_max = \"9.1\"\ncuda_min = \"12.0\"\ncuda_max = \"12\"\ncc_min = \"5.0\"\nsource = \"https://a.b/c\"\n";
         std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
         let err = CudnnTable::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("[[support]] row 1") && err.contains("cudnn"), "{err}");
+        assert!(
+            err.contains("[[support]] row 1") && err.contains("cudnn"),
+            "{err}"
+        );
     }
 }

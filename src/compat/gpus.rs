@@ -197,9 +197,13 @@ mod tests {
     #[test]
     fn bad_pattern_is_reported_with_its_row() {
         let dir = tempfile::tempdir().unwrap();
-        let text = "[[gpu]]\nmodel = \"x\"\npattern = \"(\"\ncc = \"9.0\"\nsource = \"https://a.b/c\"\n";
+        let text =
+            "[[gpu]]\nmodel = \"x\"\npattern = \"(\"\ncc = \"9.0\"\nsource = \"https://a.b/c\"\n";
         std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
         let err = GpuTable::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("gpus.toml") && err.contains("[[gpu]] row 1"), "{err}");
+        assert!(
+            err.contains("gpus.toml") && err.contains("[[gpu]] row 1"),
+            "{err}"
+        );
     }
 }

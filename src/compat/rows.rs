@@ -46,9 +46,9 @@ impl RawTable {
         let mut rows = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
             let row_err = |message: String| self.invalid(row_message(key, index, &message));
-            let row: T = item.try_into().map_err(|e: toml::de::Error| {
-                row_err(e.message().to_string())
-            })?;
+            let row: T = item
+                .try_into()
+                .map_err(|e: toml::de::Error| row_err(e.message().to_string()))?;
             check_source(row.source()).map_err(row_err)?;
             row.validate().map_err(row_err)?;
             rows.push(row);
@@ -152,13 +152,16 @@ mod tests {
     fn bad_version_names_table_and_row() {
         let text = format!("{OK}[[r]]\nmin = \"1.x\"\nmax = \"2\"\nsource = \"https://a.b/c\"\n");
         let err = parse(&text).unwrap_err();
-        assert!(err.contains("t.toml") && err.contains("[[r]] row 2"), "{err}");
+        assert!(
+            err.contains("t.toml") && err.contains("[[r]] row 2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn min_above_max_is_rejected() {
-        let err = parse("[[r]]\nmin = \"3\"\nmax = \"2.9\"\nsource = \"https://a.b/c\"\n")
-            .unwrap_err();
+        let err =
+            parse("[[r]]\nmin = \"3\"\nmax = \"2.9\"\nsource = \"https://a.b/c\"\n").unwrap_err();
         assert!(err.contains("row 1") && err.contains("above max"), "{err}");
     }
 

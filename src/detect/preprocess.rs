@@ -468,3 +468,21 @@ mod tests {
         assert!(right > 160 && right < 250, "{right}");
     }
 }
+#[cfg(test)]
+mod tmp_timing {
+    #[test]
+    #[ignore]
+    fn tmp_time_parts() {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/images/astronaut.png")).unwrap();
+        let spec = super::input_spec(&[1, 300, 300, 3], super::Element::U8).unwrap();
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let img = super::decode(&bytes).unwrap();
+            let d = t.elapsed();
+            let t = std::time::Instant::now();
+            let p = super::prepare(&img, &spec);
+            let r = t.elapsed();
+            eprintln!("decode {:?} prepare {:?} {}", d, r, p.shape[1]);
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! libcuda helping or hurting.
 
 use super::stack::{self, Runtime, NO_DRIVER};
-use crate::check::{Area, Check, Status};
+use crate::check::{Area, Check};
 use crate::compat::cuda_driver::Platform;
 use crate::compat::forward_compat::Support;
 use crate::compat::Tables;
@@ -68,7 +68,12 @@ struct DriverContext<'a> {
 }
 
 impl<'a> DriverContext<'a> {
-    fn new(facts: &Facts, tables: &'a Tables, driver: DottedVersion, compat: Option<String>) -> Self {
+    fn new(
+        facts: &Facts,
+        tables: &'a Tables,
+        driver: DottedVersion,
+        compat: Option<String>,
+    ) -> Self {
         let platform = stack::platform(facts);
         let nvml = facts.driver.nvml.cuda_driver_version.clone();
         let from_table = || {
@@ -77,7 +82,11 @@ impl<'a> DriverContext<'a> {
                 .newest_supported(&driver, platform)
                 .map(|r| r.cuda.clone())
         };
-        let max_cuda = if compat.is_some() { from_table() } else { nvml.or_else(from_table) };
+        let max_cuda = if compat.is_some() {
+            from_table()
+        } else {
+            nvml.or_else(from_table)
+        };
         Self {
             tables,
             platform,
@@ -92,14 +101,23 @@ impl<'a> DriverContext<'a> {
         let full = self
             .max_cuda
             .as_ref()
-            .map_or("no CUDA release in hwcheck's table".to_string(), |m| format!("CUDA <= {m}"));
+            .map_or("no CUDA release in hwcheck's table".to_string(), |m| {
+                format!("CUDA <= {m}")
+            });
         let mvc = self
             .tables
             .cuda_driver
             .newest_mvc_major(&self.driver, self.platform)
-            .filter(|m| self.max_cuda.as_ref().is_none_or(|c| m.major > c.major() || c.minor() > 0))
+            .filter(|m| {
+                self.max_cuda
+                    .as_ref()
+                    .is_none_or(|c| m.major > c.major() || c.minor() > 0)
+            })
             .map_or(String::new(), |m| {
-                format!(" (and every {}.x through minor-version compatibility)", m.major)
+                format!(
+                    " (and every {}.x through minor-version compatibility)",
+                    m.major
+                )
             });
         format!("driver {} runs {full}{mvc}", self.driver)
     }
@@ -130,7 +148,8 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
     let fully = match (toolkit_driver, &ctx.max_cuda) {
         (Some(td), _) => &ctx.driver >= td,
         (None, Some(max)) if minor_known => {
-            DottedVersion::from_parts(&[major, v.minor()]) <= DottedVersion::from_parts(&[max.major(), max.minor()])
+            DottedVersion::from_parts(&[major, v.minor()])
+                <= DottedVersion::from_parts(&[max.major(), max.minor()])
         }
         _ => false,
     };
@@ -138,12 +157,18 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
     let what = rt.describe();
     let mut check = if fully {
         let why = toolkit_driver.map_or_else(
-            || format!("the driver supports CUDA <= {}", ctx.max_cuda.as_ref().map_or("?".into(), |m| m.to_string())),
+            || {
+                format!(
+                    "the driver supports CUDA <= {}",
+                    ctx.max_cuda.as_ref().map_or("?".into(), |m| m.to_string())
+                )
+            },
             |td| format!("driver {} >= {td}", ctx.driver),
         );
         Check::pass(SUFFICIENT, Area::Cuda, format!("{what}: {why}"))
     } else if mvc_ok {
-        let full = toolkit_driver.map_or(String::new(), |td| format!(" (< {td}, the toolkit driver)"));
+        let full =
+            toolkit_driver.map_or(String::new(), |td| format!(" (< {td}, the toolkit driver)"));
         let check = Check::warn(
             SUFFICIENT,
             Area::Cuda,
@@ -153,16 +178,24 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
             ),
         );
         match toolkit_driver {
-            Some(td) => check.with_fix(format!("Upgrade the driver to >= {td} for every CUDA {}.{} feature.", major, v.minor())),
-            None => check.with_fix(format!("Upgrade the driver to one that lists CUDA {v} (nvidia-smi's \"CUDA Version\").")),
+            Some(td) => check.with_fix(format!(
+                "Upgrade the driver to >= {td} for every CUDA {}.{} feature.",
+                major,
+                v.minor()
+            )),
+            None => check.with_fix(format!(
+                "Upgrade the driver to one that lists CUDA {v} (nvidia-smi's \"CUDA Version\")."
+            )),
         }
     } else {
         let need = mvc.or(toolkit_driver);
-        let need_text = need.map_or_else(|| "a newer driver".to_string(), |n| format!("driver >= {n}"));
-        let alternative = ctx
-            .max_cuda
-            .as_ref()
-            .map_or(String::new(), |m| format!("use a build or image with CUDA {m} (or older), or "));
+        let need_text = need.map_or_else(
+            || "a newer driver".to_string(),
+            |n| format!("driver >= {n}"),
+        );
+        let alternative = ctx.max_cuda.as_ref().map_or(String::new(), |m| {
+            format!("use a build or image with CUDA {m} (or older), or ")
+        });
         let upgrade = match (mvc, toolkit_driver) {
             (Some(m), Some(td)) if m != td => format!(
                 "upgrade the driver to >= {m} for {major}.x (>= {td} for every CUDA {}.{} feature)",
@@ -178,41 +211,51 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
             Area::Cuda,
             format!("{what} needs {need_text}; {}", ctx.runs_text()),
         )
-        .with_fix(format!("{}{upgrade}.", capitalize(&alternative, &upgrade)))
+        .with_fix(sentence(&format!("{alternative}{upgrade}")))
     };
     if let Some(path) = &ctx.compat {
-        check = check.with_evidence(format!("forward compatibility: the loader picks cuda-compat libcuda {path} ({})", ctx.driver));
+        check = check.with_evidence(format!(
+            "forward compatibility: the loader picks cuda-compat libcuda {path} ({})",
+            ctx.driver
+        ));
     }
     if let Some(r) = release {
-        let driver = r.driver(ctx.platform).map_or("none listed".to_string(), |d| d.to_string());
+        let driver = r
+            .driver(ctx.platform)
+            .map_or("none listed".to_string(), |d| d.to_string());
         let unconfirmed = if r.unconfirmed { " (unconfirmed)" } else { "" };
         check = check
-            .with_evidence(format!("cuda_driver.toml release {}: toolkit driver {driver}{unconfirmed}", r.label))
+            .with_evidence(format!(
+                "cuda_driver.toml release {}: toolkit driver {driver}{unconfirmed}",
+                r.label
+            ))
             .with_source(&r.source);
     }
     if let Some(m) = major_row {
         let min = mvc.map_or("none".to_string(), |d| d.to_string());
         check = check
-            .with_evidence(format!("cuda_driver.toml major {}: minor-version minimum {min}", m.major))
+            .with_evidence(format!(
+                "cuda_driver.toml major {}: minor-version minimum {min}",
+                m.major
+            ))
             .with_source(&m.source);
     }
     check
 }
 
-/// Upper-cases the first letter of `prefix` (or of `rest` when `prefix` is empty) for a sentence.
-fn capitalize(prefix: &str, rest: &str) -> String {
-    if prefix.is_empty() {
-        let mut chars = rest.chars();
-        // The rest is appended by the caller; here only its first letter is raised.
-        return chars.next().map_or(String::new(), |c| c.to_uppercase().collect::<String>()) + "\u{0}";
+/// `text` with its first letter upper-cased and a full stop: a sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
-    let mut chars = prefix.chars();
-    chars.next().map_or(String::new(), |c| c.to_uppercase().collect::<String>() + chars.as_str())
 }
 
 /// A cuda-compat libcuda found: a library copy or a toolkit's `compat/` directory.
 struct CompatCopy {
     path: String,
+    real_path: Option<String>,
     version: DottedVersion,
     picked: bool,
     via_ld_library_path: bool,
@@ -224,6 +267,7 @@ fn compat_copies(facts: &Facts) -> Vec<CompatCopy> {
         .filter_map(|l| {
             Some(CompatCopy {
                 path: l.path.clone(),
+                real_path: l.real_path.clone(),
                 version: l.version.clone()?,
                 picked: l.loader_selected,
                 via_ld_library_path: l.found_via.contains(&FoundVia::LdLibraryPath),
@@ -233,9 +277,14 @@ fn compat_copies(facts: &Facts) -> Vec<CompatCopy> {
     for tk in &facts.toolkits {
         let dir = format!("{}/compat", tk.root);
         if let Some(version) = tk.compat_libcuda_version.clone() {
-            if !copies.iter().any(|c| c.path.starts_with(&dir)) {
+            let listed = copies.iter().any(|c| {
+                c.path.starts_with(&dir)
+                    || c.real_path.as_ref().is_some_and(|r| r.starts_with(&dir))
+            });
+            if !listed {
                 copies.push(CompatCopy {
                     path: format!("{dir}/libcuda.so.1"),
+                    real_path: None,
                     version,
                     picked: false,
                     via_ld_library_path: false,
@@ -255,7 +304,11 @@ fn forward_compat(facts: &Facts, tables: &Tables) -> Check {
         return Check::skip(FORWARD, Area::Cuda, NO_DRIVER);
     }
     let Some(driver) = stack::kernel_version(facts).cloned() else {
-        return Check::skip(FORWARD, Area::Cuda, "skipped: the driver version is unknown (see driver.nvml)");
+        return Check::skip(
+            FORWARD,
+            Area::Cuda,
+            "skipped: the driver version is unknown (see driver.nvml)",
+        );
     };
     let mut worst: Option<Check> = None;
     let mut evidence = Vec::new();
@@ -265,16 +318,22 @@ fn forward_compat(facts: &Facts, tables: &Tables) -> Check {
             "cuda-compat libcuda {} at {}{}",
             copy.version,
             copy.path,
-            if copy.picked { " (the loader's pick)" } else { "" }
+            if copy.picked {
+                " (the loader's pick)"
+            } else {
+                ""
+            }
         ));
         if worst.as_ref().is_none_or(|w| c.status < w.status) {
             worst = Some(c);
         }
     }
-    let check = worst.unwrap_or_else(|| Check::skip(FORWARD, Area::Cuda, "no cuda-compat libcuda found"));
-    evidence
-        .into_iter()
-        .fold(check.with_evidence(format!("driver {driver}")), Check::with_evidence)
+    let check =
+        worst.unwrap_or_else(|| Check::skip(FORWARD, Area::Cuda, "no cuda-compat libcuda found"));
+    evidence.into_iter().fold(
+        check.with_evidence(format!("driver {driver}")),
+        Check::with_evidence,
+    )
 }
 
 fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &CompatCopy) -> Check {
@@ -288,7 +347,11 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
                 format!("cuda-compat libcuda {cv} is older than driver {driver} and not used (harmless)"),
             );
         }
-        let how = if copy.via_ld_library_path { "LD_LIBRARY_PATH" } else { "the loader's configuration" };
+        let how = if copy.via_ld_library_path {
+            "LD_LIBRARY_PATH"
+        } else {
+            "the loader's configuration"
+        };
         return Check::fail(
             FORWARD,
             Area::Cuda,
@@ -302,7 +365,11 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
         .with_source(fwd_source(tables));
     }
     if cv == driver {
-        return Check::pass(FORWARD, Area::Cuda, format!("cuda-compat libcuda {cv} equals the driver"));
+        return Check::pass(
+            FORWARD,
+            Area::Cuda,
+            format!("cuda-compat libcuda {cv} equals the driver"),
+        );
     }
     if !copy.picked {
         return Check::pass(
@@ -363,6 +430,7 @@ fn fwd_source(tables: &Tables) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Status;
     use crate::judge::testkit::{only, status, tables, FactsBuilder};
 
     fn run(b: FactsBuilder) -> Vec<Check> {
@@ -382,7 +450,11 @@ mod tests {
         let suff: Vec<&Check> = checks.iter().filter(|c| c.id == SUFFICIENT).collect();
         assert_eq!(suff.len(), 2, "libcudart 13.0 and toolkit 13.0.2");
         assert!(suff.iter().all(|c| c.status == Status::Pass), "{suff:#?}");
-        assert!(suff[0].summary.contains(">= 580.65.06"), "{}", suff[0].summary);
+        assert!(
+            suff[0].summary.contains(">= 580.65.06"),
+            "{}",
+            suff[0].summary
+        );
         assert!(!suff[0].sources.is_empty());
     }
 
@@ -391,16 +463,25 @@ mod tests {
         let b = old_driver().picked(Component::Cudart, "/usr/lib/libcudart.so.11.0", "11.4.108");
         let c = only(&run(b), SUFFICIENT).clone();
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("driver 440.33 runs CUDA <= 10.2"), "{}", c.summary);
+        assert!(
+            c.summary.contains("driver 440.33 runs CUDA <= 10.2"),
+            "{}",
+            c.summary
+        );
         let fix = c.fix.unwrap();
-        assert!(fix.contains("CUDA 10.2") && fix.contains(">= 450.80.02 for 11.x"), "{fix}");
+        assert!(
+            fix.contains("CUDA 10.2") && fix.contains(">= 450.80.02 for 11.x"),
+            "{fix}"
+        );
     }
 
     #[test]
     fn mvc_only_warns() {
-        let b = old_driver()
-            .driver("535.104.05", "12.2")
-            .picked(Component::Cudart, "/usr/lib/libcudart.so.12", "12.4.127");
+        let b = old_driver().driver("535.104.05", "12.2").picked(
+            Component::Cudart,
+            "/usr/lib/libcudart.so.12",
+            "12.4.127",
+        );
         let c = only(&run(b), SUFFICIENT).clone();
         assert_eq!(c.status, Status::Warn, "{c:#?}");
         assert!(c.summary.contains("minor-version compatibility"));
@@ -409,9 +490,11 @@ mod tests {
 
     #[test]
     fn cuda10_has_no_minor_version_compatibility() {
-        let b = old_driver()
-            .driver("418.39", "10.1")
-            .picked(Component::Cudart, "/usr/lib/libcudart.so.10.2", "10.2.89");
+        let b = old_driver().driver("418.39", "10.1").picked(
+            Component::Cudart,
+            "/usr/lib/libcudart.so.10.2",
+            "10.2.89",
+        );
         let c = only(&run(b), SUFFICIENT).clone();
         assert_eq!(c.status, Status::Fail);
         assert!(c.fix.unwrap().contains(">= 440.33"));
@@ -419,7 +502,9 @@ mod tests {
 
     #[test]
     fn no_runtime_or_no_driver_skips() {
-        let b = FactsBuilder::h100().without(Component::Cudart).no_toolkits();
+        let b = FactsBuilder::h100()
+            .without(Component::Cudart)
+            .no_toolkits();
         assert_eq!(status(&run(b), SUFFICIENT), Status::Skip);
         let b = FactsBuilder::cpu_only().picked(Component::Cudart, "/x/libcudart.so.12", "12.4");
         assert_eq!(status(&run(b), SUFFICIENT), Status::Skip);
@@ -431,14 +516,23 @@ mod tests {
         let b = FactsBuilder::h100().compat_first("/usr/local/cuda-13.0/compat/libcuda.so.1");
         let c = only(&run(b), FORWARD).clone();
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("LD_LIBRARY_PATH") && c.summary.contains("803"), "{}", c.summary);
-        assert!(c.fix.unwrap().contains("Remove /usr/local/cuda-13.0/compat from LD_LIBRARY_PATH"));
+        assert!(
+            c.summary.contains("LD_LIBRARY_PATH") && c.summary.contains("803"),
+            "{}",
+            c.summary
+        );
+        assert!(c
+            .fix
+            .unwrap()
+            .contains("Remove /usr/local/cuda-13.0/compat from LD_LIBRARY_PATH"));
     }
 
     #[test]
     fn newer_compat_on_geforce_fails_and_on_datacenter_passes() {
         let path = "/usr/local/cuda-13.1/compat/libcuda.so.1";
-        let base = FactsBuilder::h100().compat_lib(path, "590.44.01").compat_first(path);
+        let base = FactsBuilder::h100()
+            .compat_lib(path, "590.44.01")
+            .compat_first(path);
         assert_eq!(status(&run(base.clone()), FORWARD), Status::Pass);
         let geforce = base.edit_gpu(0, |g| g.name = "NVIDIA GeForce RTX 4090".to_string());
         let c = only(&run(geforce), FORWARD).clone();

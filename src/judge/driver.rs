@@ -153,36 +153,45 @@ fn pick_version(facts: &Facts, component: Component) -> String {
         .unwrap_or_else(|| "of another version".to_string())
 }
 
-/// The one clear failure of a machine (or container) with nothing of an NVIDIA driver.
+/// The one clear failure of a machine (or container) that no NVIDIA driver reaches.
 fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
-    let container = stack::in_container(facts);
     let lib = match error.map(|e| normalize(&e.code)).as_deref() {
         Some("drivernotloaded") => "the user-space libraries are there but no kernel driver",
         _ => "libnvidia-ml.so.1 cannot be loaded",
     };
-    let place = if container {
-        "in this container"
+    let host_module = facts
+        .driver
+        .kernel_module
+        .as_ref()
+        .and_then(|k| k.version.as_ref());
+    let check = if stack::in_container(facts) {
+        let module = host_module.map_or("no kernel module".to_string(), |v| {
+            format!("the host's kernel module {v} shows in /proc/driver/nvidia")
+        });
+        Check::fail(
+            NVML,
+            Area::Driver,
+            format!(
+                "no NVIDIA driver in this container: no /dev/nvidia* devices and {lib} ({module}, but no GPU was passed in)"
+            ),
+        )
+        .with_fix(CONTAINER_GPU_FIX)
     } else {
-        "on this machine"
+        Check::fail(
+            NVML,
+            Area::Driver,
+            format!(
+                "no NVIDIA driver on this machine: no kernel module (/proc/driver/nvidia/version), no /dev/nvidia* devices, and {lib}"
+            ),
+        )
+        .with_fix(
+            "Install the NVIDIA driver for this GPU (e.g. `sudo ubuntu-drivers install` or the distribution's \
+             nvidia-driver package) and reboot. A machine without an NVIDIA GPU cannot run CUDA: use the CPU \
+             execution provider there.",
+        )
+        .with_evidence("/proc/driver/nvidia/version: absent")
     };
-    let check = Check::fail(
-        NVML,
-        Area::Driver,
-        format!(
-            "no NVIDIA driver {place}: no kernel module (/proc/driver/nvidia/version), no /dev/nvidia* \
-             devices, and {lib}"
-        ),
-    )
-    .with_fix(if container {
-        CONTAINER_GPU_FIX.to_string()
-    } else {
-        "Install the NVIDIA driver for this GPU (e.g. `sudo ubuntu-drivers install` or the distribution's \
-         nvidia-driver package) and reboot. A machine without an NVIDIA GPU cannot run CUDA: use the CPU \
-         execution provider there."
-            .to_string()
-    })
-    .with_evidence("/proc/driver/nvidia/version: absent")
-    .with_evidence("/dev/nvidia*: none");
+    let check = check.with_evidence("/dev/nvidia*: none");
     match error {
         Some(e) => check.with_evidence(format!("NVML error {}: {}", e.code, e.message)),
         None => check,
@@ -276,7 +285,11 @@ fn cuda_init(facts: &Facts) -> Check {
                 .as_ref()
                 .map_or(String::new(), |v| format!(", driver API {v}"));
             let devices = count.map_or(String::new(), |c| format!(", {c} device(s)"));
-            Check::pass(CUINIT, Area::Driver, format!("cuInit succeeded{version}{devices}"))
+            Check::pass(
+                CUINIT,
+                Area::Driver,
+                format!("cuInit succeeded{version}{devices}"),
+            )
         }
         (Some(error), _) => cuda_init_failed(facts, api, error),
     };
@@ -399,17 +412,38 @@ mod tests {
         let checks = run(FactsBuilder::cpu_only());
         let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
         assert_eq!(nvml.status, Status::Fail);
-        assert!(nvml.summary.starts_with("no NVIDIA driver on this machine"), "{}", nvml.summary);
-        assert!(nvml.fix.as_deref().unwrap().contains("Install the NVIDIA driver"));
+        assert!(
+            nvml.summary.starts_with("no NVIDIA driver on this machine"),
+            "{}",
+            nvml.summary
+        );
+        assert!(nvml
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("Install the NVIDIA driver"));
         assert_eq!(status(&checks, KERNEL), Status::Skip);
         assert_eq!(status(&checks, CUINIT), Status::Skip);
     }
 
     #[test]
     fn no_driver_in_a_container_says_gpus_all() {
-        let checks = run(FactsBuilder::cpu_only().container("docker"));
+        let b = FactsBuilder::cpu_only()
+            .container("docker")
+            .kernel("580.159.04");
+        let checks = run(b);
         let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
-        assert!(nvml.summary.contains("in this container"));
+        assert!(
+            nvml.summary.contains("in this container"),
+            "{}",
+            nvml.summary
+        );
+        assert!(
+            nvml.summary.contains("host's kernel module 580.159.04"),
+            "{}",
+            nvml.summary
+        );
+        assert_eq!(status(&checks, CUINIT), Status::Skip);
         assert!(nvml.fix.as_deref().unwrap().contains("--gpus all"));
     }
 
@@ -440,7 +474,11 @@ mod tests {
         let b = FactsBuilder::cpu_only().nvml_error("DriverNotLoaded", "Driver Not Loaded");
         let checks = run(b);
         let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
-        assert!(nvml.summary.starts_with("no NVIDIA driver"), "{}", nvml.summary);
+        assert!(
+            nvml.summary.starts_with("no NVIDIA driver"),
+            "{}",
+            nvml.summary
+        );
         assert!(nvml.summary.contains("no kernel driver"));
     }
 
@@ -458,7 +496,11 @@ mod tests {
         let checks = run(b);
         let k = checks.iter().find(|c| c.id == KERNEL).unwrap();
         assert_eq!(k.status, Status::Fail);
-        assert!(k.summary.contains("580.95.05") && k.summary.contains("580.159.04"), "{}", k.summary);
+        assert!(
+            k.summary.contains("580.95.05") && k.summary.contains("580.159.04"),
+            "{}",
+            k.summary
+        );
         assert!(k.fix.as_deref().unwrap().contains("Reboot"));
     }
 

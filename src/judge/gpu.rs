@@ -66,8 +66,13 @@ impl Findings {
         if self.problems.is_empty() {
             return Check::pass(id, Area::Gpu, ok);
         }
-        Check::new(id, Area::Gpu, self.status, format!("{label}: {}", self.problems.join("; ")))
-            .with_fix(self.fixes.join(" "))
+        Check::new(
+            id,
+            Area::Gpu,
+            self.status,
+            format!("{label}: {}", self.problems.join("; ")),
+        )
+        .with_fix(self.fixes.join(" "))
     }
 }
 
@@ -114,7 +119,11 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         let is_primary = primary.is_some_and(|p| std::ptr::eq(p, rt));
         match cuda_finding(row, &cc, rt) {
             Some((problem, fix)) => {
-                let status = if is_primary { Status::Fail } else { Status::Warn };
+                let status = if is_primary {
+                    Status::Fail
+                } else {
+                    Status::Warn
+                };
                 findings.add(status, problem, fix);
             }
             None => supported_by.push(format!("CUDA {}", rt.version)),
@@ -146,8 +155,14 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
             row.cc,
             row.arch,
             row.first_cuda,
-            row.last_cuda.as_ref().map_or("now".to_string(), |l| l.to_string()),
-            if row.unconfirmed { " (unconfirmed)" } else { "" }
+            row.last_cuda
+                .as_ref()
+                .map_or("now".to_string(), |l| l.to_string()),
+            if row.unconfirmed {
+                " (unconfirmed)"
+            } else {
+                ""
+            }
         ));
     for rt in runtimes {
         check = check.with_evidence(rt.describe());
@@ -219,10 +234,15 @@ fn cudnn_finding(
         });
         return Some((
             Status::Fail,
-            format!("cuDNN {cudnn} needs CC >= {} (this GPU: {cc}, {}){last}", lowest.cc_min, row.arch),
+            format!(
+                "cuDNN {cudnn} needs CC >= {} (this GPU: {cc}, {}){last}",
+                lowest.cc_min, row.arch
+            ),
             format!(
                 "Use a cuDNN that supports CC {cc}{}, or a newer GPU.",
-                row.last_cudnn.as_ref().map_or(String::new(), |l| format!(" (<= {})", last_text(l)))
+                row.last_cudnn
+                    .as_ref()
+                    .map_or(String::new(), |l| format!(" (<= {})", last_text(l)))
             ),
             lowest.source.clone(),
         ));
@@ -258,7 +278,11 @@ fn health(g: &GpuFacts) -> Check {
         || !g.throttle_reasons.is_empty()
         || g.temperature_c.is_some();
     if !known {
-        return Check::skip(HEALTH, Area::Gpu, format!("{label}: NVML gave no health counters"));
+        return Check::skip(
+            HEALTH,
+            Area::Gpu,
+            format!("{label}: NVML gave no health counters"),
+        );
     }
     let mut f = Findings::new();
     if g.remapped_rows_failure == Some(true) {
@@ -282,7 +306,10 @@ fn health(g: &GpuFacts) -> Check {
         f.add(
             Status::Warn,
             "memory row remapping pending".to_string(),
-            format!("Reset the GPU (`nvidia-smi -r -i {}`) or reboot to apply the remapping.", g.index),
+            format!(
+                "Reset the GPU (`nvidia-smi -r -i {}`) or reboot to apply the remapping.",
+                g.index
+            ),
         );
     }
     if g.retired_pages_pending == Some(true) {
@@ -306,7 +333,8 @@ fn health(g: &GpuFacts) -> Check {
                 .to_string(),
         );
     }
-    let ok = format!("{label}: no uncorrected ECC errors, no pending memory repairs, not throttled");
+    let ok =
+        format!("{label}: no uncorrected ECC errors, no pending memory repairs, not throttled");
     let mut check = f.into_check(HEALTH, &label, ok);
     if let Some(t) = g.temperature_c {
         check = check.with_evidence(format!("temperature {t} °C"));
@@ -315,7 +343,10 @@ fn health(g: &GpuFacts) -> Check {
         check = check.with_evidence(format!("power {p:.0} W of {l:.0} W"));
     }
     if !g.throttle_reasons.is_empty() {
-        check = check.with_evidence(format!("throttle reasons: {}", g.throttle_reasons.join(", ")));
+        check = check.with_evidence(format!(
+            "throttle reasons: {}",
+            g.throttle_reasons.join(", ")
+        ));
     }
     g.query_errors
         .iter()
@@ -336,7 +367,11 @@ mod tests {
         let checks = run(FactsBuilder::h100());
         let c = only(&checks, CC);
         assert_eq!(c.status, Status::Pass, "{c:#?}");
-        assert!(c.summary.contains("CC 9.0 (Hopper)") && c.summary.contains("cuDNN 9.14.0"), "{}", c.summary);
+        assert!(
+            c.summary.contains("CC 9.0 (Hopper)") && c.summary.contains("cuDNN 9.14.0"),
+            "{}",
+            c.summary
+        );
         assert_eq!(status(&checks, HEALTH), Status::Pass);
     }
 
@@ -348,8 +383,16 @@ mod tests {
         });
         let c = only(&run(b), CC).clone();
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("last CUDA supporting it is 12.x"), "{}", c.summary);
-        assert!(c.summary.contains("the last cuDNN supporting it is 9.10"), "{}", c.summary);
+        assert!(
+            c.summary.contains("last CUDA supporting it is 12.x"),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.summary.contains("the last cuDNN supporting it is 9.10"),
+            "{}",
+            c.summary
+        );
     }
 
     #[test]
@@ -358,7 +401,11 @@ mod tests {
             .without(Component::Cudart)
             .without(Component::Cudnn)
             .no_toolkits()
-            .picked(Component::Cudart, "/usr/local/cuda/lib64/libcudart.so.12", "12.6.77")
+            .picked(
+                Component::Cudart,
+                "/usr/local/cuda/lib64/libcudart.so.12",
+                "12.6.77",
+            )
             .edit_gpu(0, |g| {
                 g.name = "NVIDIA B200".to_string();
                 g.compute_capability = None;
@@ -391,7 +438,8 @@ mod tests {
         let c = only(&run(b), HEALTH).clone();
         assert_eq!(c.status, Status::Warn);
         assert!(c.summary.contains("3 uncorrected") && c.summary.contains("throttled"));
-        let b = FactsBuilder::h100().edit_gpu(0, |g| g.throttle_reasons = vec!["SW_POWER_CAP".to_string()]);
+        let b = FactsBuilder::h100()
+            .edit_gpu(0, |g| g.throttle_reasons = vec!["SW_POWER_CAP".to_string()]);
         assert_eq!(status(&run(b), HEALTH), Status::Pass);
     }
 
@@ -400,6 +448,9 @@ mod tests {
         let checks = run(FactsBuilder::cpu_only());
         assert_eq!(status(&checks, CC), Status::Skip);
         assert_eq!(status(&checks, HEALTH), Status::Skip);
-        assert_eq!(status(&run(FactsBuilder::h100().no_gpus()), CC), Status::Skip);
+        assert_eq!(
+            status(&run(FactsBuilder::h100().no_gpus()), CC),
+            Status::Skip
+        );
     }
 }

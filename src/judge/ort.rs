@@ -833,7 +833,8 @@ mod tests {
         assert!(c
             .evidence
             .iter()
-            .any(|e| e.contains("also missing: libcublas.so.12, libcudart.so.12")));
+            .any(|e| e
+                .contains("the whole list: libcublasLt.so.12, libcublas.so.12, libcudart.so.12")));
     }
 
     #[test]

@@ -8,13 +8,14 @@ use crate::version::DottedVersion;
 /// Summary of checks skipped because no driver is there at all.
 pub const NO_DRIVER: &str = "skipped: no NVIDIA driver (see driver.nvml)";
 
-/// Whether nothing of an NVIDIA driver is visible: NVML gave no driver version, there is no
-/// kernel module and no /dev/nvidia* node. Checks that need a driver then SKIP instead of
-/// repeating the one failure `driver.nvml` reports.
+/// Whether nothing of an NVIDIA driver reaches this process: NVML gave no driver version, there
+/// is no /dev/nvidia* node, and no kernel module (in a container the host's module shows in
+/// /proc/driver/nvidia even when no GPU was passed in, so there it does not count). Checks that
+/// need a driver then SKIP instead of repeating the one failure `driver.nvml` reports.
 pub fn driver_absent(facts: &Facts) -> bool {
     facts.driver.nvml.driver_version.is_none()
-        && facts.driver.kernel_module.is_none()
         && facts.environment.dev_nodes.is_empty()
+        && (facts.driver.kernel_module.is_none() || in_container(facts))
 }
 
 /// The running driver's version: NVML's answer, else the kernel module's.
@@ -84,7 +85,11 @@ impl Runtime {
         } else {
             ""
         };
-        format!("CUDA {} {what} ({}{pick})", self.version, self.paths.join(", "))
+        format!(
+            "CUDA {} {what} ({}{pick})",
+            self.version,
+            self.paths.join(", ")
+        )
     }
 }
 
@@ -140,7 +145,11 @@ pub fn libs(facts: &Facts, component: Component) -> impl Iterator<Item = &Librar
 
 /// The copy the loader picks for a component (its first soname), ignoring cuda-compat copies
 /// unless `with_compat`.
-pub fn loader_pick(facts: &Facts, component: Component, with_compat: bool) -> Option<&LibraryFacts> {
+pub fn loader_pick(
+    facts: &Facts,
+    component: Component,
+    with_compat: bool,
+) -> Option<&LibraryFacts> {
     libs(facts, component).find(|l| l.loader_selected && (with_compat || !is_compat(l)))
 }
 
@@ -260,6 +269,9 @@ mod tests {
         assert!(driver_absent(&FactsBuilder::cpu_only().build()));
         let with_node = FactsBuilder::cpu_only().dev_nodes(&["nvidiactl"]).build();
         assert!(!driver_absent(&with_node));
+        let module_only = FactsBuilder::cpu_only().kernel("580.159.04");
+        assert!(!driver_absent(&module_only.clone().build()));
+        assert!(driver_absent(&module_only.container("docker").build()));
         assert!(!driver_absent(&FactsBuilder::h100().build()));
     }
 
@@ -277,11 +289,18 @@ mod tests {
     #[test]
     fn runtimes_put_the_loader_pick_first() {
         let facts = FactsBuilder::h100()
-            .lib(Component::Cudart, "/opt/venv/nvidia/cu13/lib/libcudart.so.13", "13.1")
+            .lib(
+                Component::Cudart,
+                "/opt/venv/nvidia/cu13/lib/libcudart.so.13",
+                "13.1",
+            )
             .build();
         let rts = cuda_runtimes(&facts);
         assert!(rts[0].loader_selected);
-        assert_eq!(primary_runtime(&rts).unwrap().version.to_string(), "13.0");
+        assert_eq!(
+            primary_runtime(&rts).unwrap().version.to_string(),
+            "13.0.96"
+        );
         assert!(rts.iter().any(|r| r.toolkit));
     }
 

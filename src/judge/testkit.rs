@@ -61,13 +61,37 @@ impl FactsBuilder {
             .driver("580.159.04", "13.0")
             .dev_nodes(&["nvidia0", "nvidiactl", "nvidia-uvm"])
             .gpu("NVIDIA H100 80GB HBM3", Some("9.0"))
-            .picked(Component::Libcuda, "/usr/local/nvidia/lib64/libcuda.so.1", "580.159.04")
-            .lib(Component::Libcuda, "/lib/x86_64-linux-gnu/libcuda.so.1", "580.159.04")
+            .picked(
+                Component::Libcuda,
+                "/usr/local/nvidia/lib64/libcuda.so.1",
+                "580.159.04",
+            )
+            .lib(
+                Component::Libcuda,
+                "/lib/x86_64-linux-gnu/libcuda.so.1",
+                "580.159.04",
+            )
             .compat_lib("/usr/local/cuda-13.0/compat/libcuda.so.1", "580.95.05")
-            .picked(Component::Nvml, "/usr/local/nvidia/lib64/libnvidia-ml.so.1", "580.159.04")
-            .picked(Component::Cudart, "/usr/local/cuda/lib64/libcudart.so.13", "13.0.96")
-            .picked(Component::Cudnn, "/lib/x86_64-linux-gnu/libcudnn.so.9", "9.14.0")
-            .picked(Component::CudnnSub, "/lib/x86_64-linux-gnu/libcudnn_ops.so.9", "9.14.0")
+            .picked(
+                Component::Nvml,
+                "/usr/local/nvidia/lib64/libnvidia-ml.so.1",
+                "580.159.04",
+            )
+            .picked(
+                Component::Cudart,
+                "/usr/local/cuda/lib64/libcudart.so.13",
+                "13.0.96",
+            )
+            .picked(
+                Component::Cudnn,
+                "/lib/x86_64-linux-gnu/libcudnn.so.9",
+                "9.14.0",
+            )
+            .picked(
+                Component::CudnnSub,
+                "/lib/x86_64-linux-gnu/libcudnn_ops.so.9",
+                "9.14.0",
+            )
             .lib(
                 Component::Cudnn,
                 "/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9",
@@ -217,7 +241,12 @@ impl FactsBuilder {
 
     /// Changes the copy at `path`.
     pub fn edit_lib(self, path: &str, edit: impl Fn(&mut LibraryFacts)) -> Self {
-        self.map(|f| f.libraries.iter_mut().filter(|l| l.path == path).for_each(edit))
+        self.map(|f| {
+            f.libraries
+                .iter_mut()
+                .filter(|l| l.path == path)
+                .for_each(edit)
+        })
     }
 
     /// Sets the DT_NEEDED entries of the copy at `path`.
@@ -272,7 +301,8 @@ impl FactsBuilder {
             f.cuda_driver_api = Some(CudaDriverApiFacts {
                 library_path: Some("/usr/local/nvidia/lib64/libcuda.so.1".to_string()),
                 driver_api_version: Some(v("13.0")),
-                init_error: error.map(|(name, code)| ProbeError::new(name, format!("{code}: {name}"))),
+                init_error: error
+                    .map(|(name, code)| ProbeError::new(name, format!("{code}: {name}"))),
                 init_code: Some(error.map_or(0, |(_, code)| code)),
                 device_count: Some(devices),
             })

@@ -144,7 +144,10 @@ fn library(
     }
 }
 
-/// `base` with `target` installed the way a CUDA image installs it.
+/// `base` with `target` installed the way a CUDA image installs it: the toolkit (its full
+/// version), its libcudart (major.minor: a runtime is judged against its release's GA driver),
+/// cuDNN of the image's major, and, for images that ship cuda-compat, its libcuda, which the
+/// NVIDIA Container Toolkit puts first only when it is newer than the host's driver.
 pub fn with_runtime(base: &Facts, target: &Target, tables: &Tables) -> Facts {
     let mut facts = base.clone();
     let cuda = &target.cuda;
@@ -158,7 +161,7 @@ pub fn with_runtime(base: &Facts, target: &Target, tables: &Tables) -> Facts {
         Component::Cudart,
         &format!("{root}/lib64/{soname}"),
         &soname,
-        cuda.clone(),
+        DottedVersion::from_parts(&[cuda.major(), cuda.minor()]),
         FoundVia::CudaToolkit,
     ));
     if let Some(major) = target.cudnn_major {
@@ -176,6 +179,34 @@ pub fn with_runtime(base: &Facts, target: &Target, tables: &Tables) -> Facts {
         .then(|| tables.cuda_driver.release(cuda))
         .flatten()
         .and_then(|r| r.driver(Platform::Linux).cloned());
+    if let Some(version) = &compat {
+        let host_driver = facts.driver.nvml.driver_version.clone().or_else(|| {
+            facts
+                .driver
+                .kernel_module
+                .as_ref()
+                .and_then(|k| k.version.clone())
+        });
+        let newer = host_driver.is_some_and(|d| version > &d);
+        if newer {
+            for lib in facts
+                .libraries
+                .iter_mut()
+                .filter(|l| l.component == Component::Libcuda)
+            {
+                lib.loader_selected = false;
+            }
+        }
+        let mut copy = library(
+            Component::Libcuda,
+            &format!("{root}/compat/libcuda.so.1"),
+            "libcuda.so.1",
+            version.clone(),
+            FoundVia::CudaCompat,
+        );
+        copy.loader_selected = newer;
+        facts.libraries.push(copy);
+    }
     facts.toolkits.push(ToolkitFacts {
         root,
         is_default: true,

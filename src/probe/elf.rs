@@ -79,7 +79,7 @@ pub fn host_machine() -> u16 {
 /// Reads the dynamic-linking facts of `path`. Errors: `unreadable` (permission, a directory,
 /// not a regular file), `not_found`, `symlink_loop`, `not_elf`, `truncated`.
 pub fn read_dynamic(path: &Path) -> Result<ElfInfo, ProbeError> {
-    let file = File::open(path).map_err(|e| open_error(&e))?;
+    let file = crate::probe::read::open_nonblocking(path).map_err(|e| open_error(&e))?;
     let meta = file.metadata().map_err(|e| open_error(&e))?;
     if !meta.is_file() {
         let what = if meta.is_dir() {

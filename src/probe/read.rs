@@ -7,12 +7,20 @@ use std::path::Path;
 /// Most bytes read from a small system file by [`small_text`].
 pub const MAX_SMALL_FILE: u64 = 1 << 20;
 
+/// Opens `path` for reading without blocking: a FIFO named like a library or a /proc file opens
+/// at once (and reads as empty) instead of waiting forever for a writer.
+pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
 /// Reads at most `max` bytes of `path` as text (invalid UTF-8 replaced).
 pub fn text_up_to(path: &Path, max: u64) -> std::io::Result<String> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max)
-        .read_to_end(&mut bytes)?;
+    open_nonblocking(path)?.take(max).read_to_end(&mut bytes)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -68,6 +76,16 @@ mod tests {
         let path = dir.path().join("bin");
         std::fs::write(&path, b"ok\xff\xfe").unwrap();
         assert!(small_text(&path).unwrap().starts_with("ok"));
+    }
+
+    #[test]
+    fn a_fifo_reads_as_empty_instead_of_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo");
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert_eq!(small_text(&path).unwrap(), "");
     }
 
     #[test]

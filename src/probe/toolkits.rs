@@ -32,6 +32,7 @@ pub fn roots(ctx: &SystemContext) -> Vec<ToolkitRoot> {
             from_env: true,
         })
         .collect();
+    out.dedup_by(|a, b| a.host == b.host);
     out.extend(
         subdirs(&ctx.path("/usr/local"), "cuda")
             .into_iter()

@@ -5,9 +5,8 @@
 //! as ld.so skips them.
 
 use super::ldcache::CacheEntry;
-use super::search::default_dirs;
+use super::search::{default_dirs, ld_library_path};
 use crate::context::SystemContext;
-use crate::env_vars;
 use crate::probe::elf;
 use std::path::PathBuf;
 
@@ -23,11 +22,7 @@ impl Loader {
     /// The search list of `ctx`, given its parsed ld.so.cache.
     pub fn new(ctx: &SystemContext, cache: &[CacheEntry]) -> Self {
         Self {
-            ld_library_path: ctx
-                .path_list(env_vars::LD_LIBRARY_PATH)
-                .into_iter()
-                .map(|d| ctx.path(d))
-                .collect(),
+            ld_library_path: ld_library_path(ctx),
             cache: cache
                 .iter()
                 .filter(|e| e.is_for_host())

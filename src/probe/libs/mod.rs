@@ -103,7 +103,7 @@ pub fn shown_path(ctx: &SystemContext, host_path: &Path) -> String {
 /// The parsed ld.so.cache of the probed root; empty when absent or unreadable.
 fn load_cache(ctx: &SystemContext) -> Vec<CacheEntry> {
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(ctx.path("/etc/ld.so.cache"))
+    let read = crate::probe::read::open_nonblocking(&ctx.path("/etc/ld.so.cache"))
         .and_then(|f| f.take(ldcache::MAX_CACHE_BYTES).read_to_end(&mut bytes));
     match read {
         Ok(_) => ldcache::parse_ld_so_cache(&bytes).unwrap_or_default(),
@@ -136,4 +136,44 @@ fn dir_and_name(path: &Path) -> Option<(PathBuf, String)> {
     let dir = std::fs::canonicalize(path.parent()?).ok()?;
     let name = path.file_name()?.to_string_lossy().into_owned();
     Some((dir, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::FoundVia;
+    use crate::probe::read::testing::ctx;
+
+    #[test]
+    fn a_directory_reached_twice_is_scanned_once_with_both_ways() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root
+            .path()
+            .join("usr/local/cuda-13.0/targets/x86_64-linux/lib");
+        std::fs::create_dir_all(&real).unwrap();
+        let link = root.path().join("usr/local/cuda");
+        std::os::unix::fs::symlink("cuda-13.0", &link).unwrap();
+        let found = vec![
+            search::SearchDir {
+                host: link.join("targets/x86_64-linux/lib"),
+                via: FoundVia::CudaHome,
+            },
+            search::SearchDir {
+                host: real.clone(),
+                via: FoundVia::CudaToolkit,
+            },
+            search::SearchDir {
+                host: root.path().join("missing"),
+                via: FoundVia::DefaultDir,
+            },
+        ];
+        let dirs = merge_dirs(found);
+        assert_eq!(dirs.len(), 1);
+        assert_eq!(dirs[0].via, [FoundVia::CudaHome, FoundVia::CudaToolkit]);
+        let c = ctx(root.path(), &[]);
+        assert_eq!(
+            shown_path(&c, &dirs[0].real),
+            "/usr/local/cuda-13.0/targets/x86_64-linux/lib"
+        );
+    }
 }

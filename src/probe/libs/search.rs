@@ -46,13 +46,23 @@ pub fn default_dirs() -> [&'static str; 6] {
     }
 }
 
+/// The absolute directories of LD_LIBRARY_PATH, inside the root (relative entries name the
+/// working directory of whatever process loads the library; hwcheck cannot know it).
+pub fn ld_library_path(ctx: &SystemContext) -> Vec<PathBuf> {
+    ctx.path_list(env_vars::LD_LIBRARY_PATH)
+        .into_iter()
+        .filter(|d| d.starts_with('/'))
+        .map(|d| ctx.path(d))
+        .collect()
+}
+
 /// Every directory to scan, in report order (duplicates are merged later by their real path).
 /// `cache_dirs` are the directories of ldconfig's cache entries for our libraries.
 pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir> {
     let mut out = Vec::new();
     let mut add = |host: PathBuf, via: FoundVia| out.push(SearchDir { host, via });
-    for dir in ctx.path_list(env_vars::LD_LIBRARY_PATH) {
-        add(ctx.path(dir), FoundVia::LdLibraryPath);
+    for dir in ld_library_path(ctx) {
+        add(dir, FoundVia::LdLibraryPath);
     }
     for dir in cache_dirs {
         add(ctx.path(dir), FoundVia::LdconfigCache);

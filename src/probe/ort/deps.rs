@@ -89,7 +89,7 @@ impl SearchPath {
 fn read_bytes(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut data = Vec::new();
-    std::fs::File::open(path)?
+    crate::probe::read::open_nonblocking(path)?
         .take(max)
         .read_to_end(&mut data)?;
     Ok(data)
