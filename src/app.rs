@@ -80,6 +80,7 @@ pub fn gather(args: &DoctorArgs) -> Result<Facts, AppError> {
                 reference_runtime: args.reference_runtime,
                 nvml_facts: args.nvml_facts.clone(),
                 runs: args.runs,
+                no_detect: args.no_detect,
             };
             let ctx = SystemContext::from_process(
                 args.root.clone(),

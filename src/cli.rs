@@ -46,6 +46,9 @@ pub struct DoctorArgs {
     /// Also probe hwcheck's pinned reference ONNX Runtime (CPU build), fetched by scripts/fetch-reference-ort.sh.
     #[arg(long, global = true)]
     pub reference_runtime: bool,
+    /// Skip the person-detection check (provider sessions still run on the probe model).
+    #[arg(long)]
+    pub no_detect: bool,
     /// Timed inference runs per provider for the detection check.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub runs: u32,

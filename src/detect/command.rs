@@ -49,6 +49,7 @@ pub fn run(args: &DetectArgs, doctor: &DoctorArgs) -> Result<u8, AppError> {
             reference_runtime: doctor.reference_runtime,
             nvml_facts: None,
             runs: args.runs,
+            no_detect: false,
         },
     );
     let ort = crate::probe::ort::probe(&ctx);

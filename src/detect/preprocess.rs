@@ -2,7 +2,6 @@
 //! lay out (NHWC or NCHW), scale (uint8 0–255 or float 0–1), and the geometry to map boxes back.
 
 use crate::facts::detection::BBox;
-use image::imageops::FilterType;
 use image::{Rgb, RgbImage};
 
 /// Largest picture side accepted (guards against decompression bombs).
@@ -233,7 +232,7 @@ pub struct Prepared {
 }
 
 /// Resizes and lays out `img` as `spec` wants. Resizing is bilinear (a triangle filter that
-/// widens when shrinking, like PIL's `BILINEAR`).
+/// widens when shrinking, PIL's `BILINEAR` maths: see [`resize_weights`]).
 pub fn prepare(img: &RgbImage, spec: &InputSpec) -> Prepared {
     let (canvas, placement) = match spec.fit {
         Fit::Stretch => (
@@ -270,12 +269,83 @@ pub fn prepare(img: &RgbImage, spec: &InputSpec) -> Prepared {
     }
 }
 
+/// Bits of fraction in the fixed-point resize weights (as PIL uses).
+const PRECISION_BITS: u32 = 32 - 8 - 2;
+
+/// For each output pixel along one axis: the first input pixel and the fixed-point weights of
+/// the input pixels it averages. Bilinear (triangle) filter whose support widens by the
+/// shrink factor, weights normalised to 1 — the same maths as PIL's `Image.resize(BILINEAR)`.
+pub fn resize_weights(input: u32, output: u32) -> Vec<(usize, Vec<i32>)> {
+    let scale = f64::from(input) / f64::from(output);
+    let filterscale = scale.max(1.0);
+    let support = filterscale;
+    (0..output)
+        .map(|o| {
+            let center = (f64::from(o) + 0.5) * scale;
+            // Truncation toward zero, then clamped, as in PIL.
+            let first = ((center - support + 0.5) as i64).max(0);
+            let last = ((center + support + 0.5) as i64).min(i64::from(input));
+            let raw: Vec<f64> = (first..last)
+                .map(|x| {
+                    let t = ((x as f64 - center + 0.5) / filterscale).abs();
+                    if t < 1.0 {
+                        1.0 - t
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let total: f64 = raw.iter().sum();
+            let fixed = raw
+                .iter()
+                .map(|w| {
+                    let w = if total > 0.0 { w / total } else { 0.0 };
+                    (w * f64::from(1u32 << PRECISION_BITS)).round() as i32
+                })
+                .collect();
+            (usize::try_from(first).unwrap_or(0), fixed)
+        })
+        .collect()
+}
+
+fn clip8(acc: i64) -> u8 {
+    (acc >> PRECISION_BITS).clamp(0, 255) as u8
+}
+
+/// Resizes RGB pixels: a horizontal pass, then a vertical one, each rounded to 8 bits.
 fn resize(img: &RgbImage, width: u32, height: u32) -> RgbImage {
     if img.width() == width && img.height() == height {
-        img.clone()
-    } else {
-        image::imageops::resize(img, width, height, FilterType::Triangle)
+        return img.clone();
     }
+    let (w_in, h_in) = (img.width() as usize, img.height() as usize);
+    let (w_out, h_out) = (width as usize, height as usize);
+    let src = img.as_raw();
+    let half = 1i64 << (PRECISION_BITS - 1);
+    let mut horizontal = vec![0u8; w_out * h_in * 3];
+    let xs = resize_weights(img.width(), width);
+    for y in 0..h_in {
+        let row = &src[y * w_in * 3..(y + 1) * w_in * 3];
+        for (x, (first, weights)) in xs.iter().enumerate() {
+            for c in 0..3 {
+                let acc = weights.iter().enumerate().fold(half, |acc, (k, w)| {
+                    acc + i64::from(row[(first + k) * 3 + c]) * i64::from(*w)
+                });
+                horizontal[(y * w_out + x) * 3 + c] = clip8(acc);
+            }
+        }
+    }
+    let mut out = vec![0u8; w_out * h_out * 3];
+    let ys = resize_weights(img.height(), height);
+    let stride = w_out * 3;
+    for (y, (first, weights)) in ys.iter().enumerate() {
+        for i in 0..stride {
+            let acc = weights.iter().enumerate().fold(half, |acc, (k, w)| {
+                acc + i64::from(horizontal[(first + k) * stride + i]) * i64::from(*w)
+            });
+            out[y * stride + i] = clip8(acc);
+        }
+    }
+    RgbImage::from_raw(width, height, out).unwrap_or_else(|| RgbImage::new(width, height))
 }
 
 /// Interleaved RGBRGB… to planar RRR…GGG…BBB….
@@ -455,17 +525,40 @@ mod tests {
     }
 
     #[test]
+    fn resize_weights_by_hand() {
+        // Halving 4 pixels: support 2. Output 0 centres on 1.0 and covers inputs 0..3 with
+        // triangle weights 0.75, 0.75, 0.25 (normalised: 3/7, 3/7, 1/7).
+        let w = resize_weights(4, 2);
+        let one = f64::from(1u32 << PRECISION_BITS);
+        assert_eq!(w[0].0, 0);
+        let got: Vec<f64> = w[0].1.iter().map(|&v| f64::from(v) / one).collect();
+        for (g, want) in got.iter().zip([3.0 / 7.0, 3.0 / 7.0, 1.0 / 7.0]) {
+            assert!((g - want).abs() < 1e-6, "{got:?}");
+        }
+        assert_eq!(w[1].0, 1);
+        // Enlarging 2 -> 4: support 1, plain linear interpolation. Output 1 centres on 0.75,
+        // a quarter of a pixel from input 0's centre (0.5): weights 0.75 and 0.25.
+        let up = resize_weights(2, 4);
+        assert_eq!(up[1].0, 0);
+        let got: Vec<f64> = up[1].1.iter().map(|&v| f64::from(v) / one).collect();
+        assert!((got[0] - 0.75).abs() < 1e-6 && (got[1] - 0.25).abs() < 1e-6, "{got:?}");
+    }
+
+    #[test]
     fn stretch_resize_is_bilinear_on_a_ramp() {
-        // A 4-pixel horizontal ramp 0,100,200,255 halved: triangle filter averages neighbours.
+        // A 4-pixel ramp 0,100,200,255 halved: (0*3 + 100*3 + 200)/7 = 71.4 and
+        // (100 + 200*3 + 255*3)/7 = 209.3.
         let mut img = RgbImage::new(4, 1);
         for (x, v) in [0u8, 100, 200, 255].iter().enumerate() {
             img.put_pixel(x as u32, 0, Rgb([*v; 3]));
         }
         let out = resize(&img, 2, 1);
-        let left = out.get_pixel(0, 0)[0];
-        let right = out.get_pixel(1, 0)[0];
-        assert!(left > 20 && left < 100, "{left}");
-        assert!(right > 160 && right < 250, "{right}");
+        assert_eq!(out.get_pixel(0, 0), &Rgb([71; 3]));
+        assert_eq!(out.get_pixel(1, 0), &Rgb([209; 3]));
+        // A flat picture stays flat whatever the size.
+        let flat = RgbImage::from_pixel(7, 5, Rgb([33, 66, 99]));
+        let resized = resize(&flat, 3, 11);
+        assert!(resized.pixels().all(|p| p == &Rgb([33, 66, 99])));
     }
 }
 #[cfg(test)]
@@ -473,7 +566,8 @@ mod tmp_timing {
     #[test]
     #[ignore]
     fn tmp_time_parts() {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/images/astronaut.png")).unwrap();
+        for name in ["astronaut.png", "camera.png", "grace_hopper.jpg", "rocket.jpg"] {
+        let bytes = std::fs::read(format!("{}/assets/images/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let spec = super::input_spec(&[1, 300, 300, 3], super::Element::U8).unwrap();
         for _ in 0..3 {
             let t = std::time::Instant::now();
@@ -483,6 +577,8 @@ mod tmp_timing {
             let p = super::prepare(&img, &spec);
             let r = t.elapsed();
             eprintln!("decode {:?} prepare {:?} {}", d, r, p.shape[1]);
+            if let super::TensorData::U8(v) = p.data { std::fs::write(format!("/tmp/rs-{name}.raw"), v).unwrap(); }
+        }
         }
     }
 }

@@ -86,7 +86,9 @@ pub fn planned_host(
     let nvml = &mut facts.driver.nvml;
     nvml.driver_version = Some(driver.clone());
     nvml.cuda_driver_version = cuda.clone();
-    nvml.device_count = Some(facts.gpus.len() as u32);
+    // No GPU named and none known: the GPU count is unknown, not zero.
+    let count = (!facts.gpus.is_empty()).then_some(facts.gpus.len() as u32);
+    nvml.device_count = count;
     facts.driver.kernel_module = Some(KernelModuleFacts {
         version: Some(driver.clone()),
         flavour: None,
@@ -97,7 +99,7 @@ pub fn planned_host(
         driver_api_version: cuda,
         init_error: None,
         init_code: Some(0),
-        device_count: Some(facts.gpus.len() as u32),
+        device_count: count,
     });
     facts.libraries.push(library(
         Component::Libcuda,

@@ -54,7 +54,13 @@ pub fn gather(ctx: &SystemContext) -> Facts {
                 .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
         }
     });
-    if !ctx.quick {
+    if ctx.quick {
+        // already noted with the ORT skip above
+    } else if ctx.options.no_detect {
+        facts
+            .skipped
+            .push("person detection: skipped by --no-detect".to_string());
+    } else {
         facts.detection = crate::detect::probe(ctx, &facts.ort);
     }
     facts
