@@ -153,6 +153,16 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Captured,
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // SAFETY: prctl(2) is async-signal-safe; between fork and exec it only sets the child's
+    // parent-death signal, so a killed hwcheck does not leave hung probes behind (the spawning
+    // thread waits for the child below, so it outlives it).
+    #[cfg(target_os = "linux")]
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let mut child = cmd
         .spawn()
         .map_err(|e| ChildFailure::SpawnFailed(e.to_string()))?;

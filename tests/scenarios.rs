@@ -142,11 +142,18 @@ fn check_explain(facts: &str, text: &str, broken: bool) -> Result<Vec<String>, S
 #[test]
 fn every_scenario_is_diagnosed_correctly() {
     let dirs = scenario_dirs();
-    assert!(dirs.len() >= 18, "expected S1–S9 with twins, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 18,
+        "expected S1–S9 with twins, found {}",
+        dirs.len()
+    );
     let mut correct = 0;
     let mut families = std::collections::BTreeSet::new();
     for dir in &dirs {
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = std::fs::read_to_string(dir.join("expected.toml")).expect("expected.toml");
         let exp: Expected = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         families.insert(exp.family.clone());
@@ -163,5 +170,9 @@ fn every_scenario_is_diagnosed_correctly() {
     for family in ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9"] {
         assert!(families.contains(family), "no scenario for {family}");
     }
-    assert_eq!(correct, dirs.len(), "some scenarios were diagnosed wrongly (see above)");
+    assert_eq!(
+        correct,
+        dirs.len(),
+        "some scenarios were diagnosed wrongly (see above)"
+    );
 }

@@ -541,7 +541,10 @@ mod tests {
         let up = resize_weights(2, 4);
         assert_eq!(up[1].0, 0);
         let got: Vec<f64> = up[1].1.iter().map(|&v| f64::from(v) / one).collect();
-        assert!((got[0] - 0.75).abs() < 1e-6 && (got[1] - 0.25).abs() < 1e-6, "{got:?}");
+        assert!(
+            (got[0] - 0.75).abs() < 1e-6 && (got[1] - 0.25).abs() < 1e-6,
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -559,26 +562,5 @@ mod tests {
         let flat = RgbImage::from_pixel(7, 5, Rgb([33, 66, 99]));
         let resized = resize(&flat, 3, 11);
         assert!(resized.pixels().all(|p| p == &Rgb([33, 66, 99])));
-    }
-}
-#[cfg(test)]
-mod tmp_timing {
-    #[test]
-    #[ignore]
-    fn tmp_time_parts() {
-        for name in ["astronaut.png", "camera.png", "grace_hopper.jpg", "rocket.jpg"] {
-        let bytes = std::fs::read(format!("{}/assets/images/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let spec = super::input_spec(&[1, 300, 300, 3], super::Element::U8).unwrap();
-        for _ in 0..3 {
-            let t = std::time::Instant::now();
-            let img = super::decode(&bytes).unwrap();
-            let d = t.elapsed();
-            let t = std::time::Instant::now();
-            let p = super::prepare(&img, &spec);
-            let r = t.elapsed();
-            eprintln!("decode {:?} prepare {:?} {}", d, r, p.shape[1]);
-            if let super::TensorData::U8(v) = p.data { std::fs::write(format!("/tmp/rs-{name}.raw"), v).unwrap(); }
-        }
-        }
     }
 }

@@ -108,11 +108,7 @@ impl<'a> DriverContext<'a> {
             .tables
             .cuda_driver
             .newest_mvc_major(&self.driver, self.platform)
-            .filter(|m| {
-                self.max_cuda
-                    .as_ref()
-                    .is_none_or(|c| m.major > c.major() || c.minor() > 0)
-            })
+            .filter(|m| self.max_cuda.as_ref().is_none_or(|c| m.major >= c.major()))
             .map_or(String::new(), |m| {
                 format!(
                     " (and every {}.x through minor-version compatibility)",
@@ -128,23 +124,18 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
     let major = v.major();
     let major_row = ctx.tables.cuda_driver.major(major);
     let mvc = major_row.and_then(|m| m.mvc(ctx.platform));
-    let release = (v.parts().len() >= 2)
-        .then(|| ctx.tables.cuda_driver.release(v))
-        .flatten();
-    let toolkit_driver = release.and_then(|r| r.driver(ctx.platform));
     // A runtime's own patch numbers are build numbers (13.0.96), not toolkit updates: judge
-    // libcudart against the GA driver, a toolkit (version.json "13.0.2") against its update.
-    let toolkit_driver = if rt.toolkit {
-        toolkit_driver
+    // libcudart against the GA release, a toolkit (version.json "13.0.2") against its update.
+    let release_version = if rt.toolkit {
+        v.clone()
     } else {
-        let ga = DottedVersion::from_parts(&[major, v.minor()]);
-        ctx.tables
-            .cuda_driver
-            .release(&ga)
-            .and_then(|r| r.driver(ctx.platform))
-            .or(toolkit_driver)
+        DottedVersion::from_parts(&[major, v.minor()])
     };
     let minor_known = v.parts().len() >= 2;
+    let release = minor_known
+        .then(|| ctx.tables.cuda_driver.release(&release_version))
+        .flatten();
+    let toolkit_driver = release.and_then(|r| r.driver(ctx.platform));
     let fully = match (toolkit_driver, &ctx.max_cuda) {
         (Some(td), _) => &ctx.driver >= td,
         (None, Some(max)) if minor_known => {

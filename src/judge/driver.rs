@@ -165,17 +165,17 @@ fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
         .as_ref()
         .and_then(|k| k.version.as_ref());
     let check = if stack::in_container(facts) {
-        let module = host_module.map_or("no kernel module".to_string(), |v| {
-            format!("the host's kernel module {v} shows in /proc/driver/nvidia")
-        });
-        Check::fail(
-            NVML,
-            Area::Driver,
-            format!(
-                "no NVIDIA driver in this container: no /dev/nvidia* devices and {lib} ({module}, but no GPU was passed in)"
+        let summary = match host_module {
+            Some(v) => format!(
+                "no NVIDIA driver in this container: no /dev/nvidia* devices and {lib}, although the host's kernel module {v} is loaded (no GPU was passed in)"
             ),
-        )
-        .with_fix(CONTAINER_GPU_FIX)
+            None => format!(
+                "no NVIDIA driver in this container: no kernel module, no /dev/nvidia* devices, and {lib}"
+            ),
+        };
+        Check::fail(NVML, Area::Driver, summary).with_fix(format!(
+            "{CONTAINER_GPU_FIX} If the host has no NVIDIA GPU, CUDA cannot work here: use the CPU execution provider."
+        ))
     } else {
         Check::fail(
             NVML,

@@ -188,6 +188,14 @@ fn container_gpus(facts: &Facts) -> Check {
     };
     let visible = stack::var(facts, NVIDIA_VISIBLE_DEVICES);
     let nodes = &facts.environment.dev_nodes;
+    let meant_for_gpus = visible.is_some() || facts.driver.kernel_module.is_some();
+    if stack::driver_absent(facts) && !meant_for_gpus {
+        return Check::skip(
+            CONTAINER,
+            Area::Environment,
+            "skipped: no NVIDIA driver and no sign this container was meant to have GPUs (see driver.nvml)",
+        );
+    }
     let check = if !nodes.iter().any(|n| is_gpu_node(n)) {
         let why = match visible.map(str::trim) {
             Some(v @ ("void" | "none" | "")) => {

@@ -207,19 +207,21 @@ fn run(
 }
 
 fn verdict(status: Status) -> &'static str {
-    if status == Status::Fail {
-        "FAIL"
-    } else {
-        "PASS"
+    match status {
+        Status::Fail => "FAIL",
+        Status::Warn => "PASS with warnings",
+        Status::Pass | Status::Skip => "PASS",
     }
 }
 
 fn suggestion_lines(subject: &Subject, s: &Suggestions) -> Vec<String> {
     let tag = |v: &DottedVersion| {
-        subject
-            .retag
-            .as_ref()
-            .map_or(String::new(), |f| format!(" — e.g. {}", f(v)))
+        subject.retag.as_ref().map_or(String::new(), |f| {
+            format!(
+                " — e.g. {} (same variant; check the tag is published)",
+                f(v)
+            )
+        })
     };
     let mut lines = Vec::new();
     if let Some(v) = &s.newest_clean {

@@ -1,5 +1,8 @@
 //! Builders of fake system roots for the integration tests: folders, symlinks, and real tiny
 //! shared libraries compiled with the system C compiler.
+//!
+//! Shared by several test crates (fake_roots, faults); each uses only part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

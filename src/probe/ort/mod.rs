@@ -103,6 +103,12 @@ fn probe_install(ctx: &SystemContext, search: &deps::SearchPath, found: Found) -
     };
     let cpu = run(Provider::Cpu);
     merge_runtime(&mut install, &cpu);
+    if let (Err(failure), None) = (&cpu, &install.load_error) {
+        // The CPU child crashed, exited or hung before answering: every other provider's child
+        // loads the same library the same way, so none is tried (a hang would cost each one a
+        // timeout, TensorRT's at least 30 s).
+        install.load_error = Some(failure.to_probe_error());
+    }
     if install.load_error.is_some() {
         return install;
     }
