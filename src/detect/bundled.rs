@@ -49,10 +49,16 @@ pub fn golden() -> Result<Golden, String> {
 }
 
 /// Writes the bundled model to a new file in `dir` (ORT sessions open files) and returns its
-/// path; the caller removes it. The name carries the process id; an existing file is never
-/// overwritten or followed.
+/// path; the caller removes it. The name carries the process id and a clock reading; an
+/// existing file is never overwritten or followed.
 pub fn write_model(dir: &Path) -> std::io::Result<PathBuf> {
-    let path = dir.join(format!("hwcheck-{}-{MODEL_NAME}", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let path = dir.join(format!(
+        "hwcheck-{}-{nanos}-{MODEL_NAME}",
+        std::process::id()
+    ));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -88,11 +94,11 @@ mod tests {
     }
 
     #[test]
-    fn the_model_is_written_whole_and_never_over_an_existing_file() {
+    fn the_model_is_written_whole_and_only_into_a_usable_folder() {
         let dir = tempfile::tempdir().unwrap();
         let path = write_model(dir.path()).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), MODEL.len() as u64);
-        assert!(write_model(dir.path()).is_err());
+        assert!(write_model(&dir.path().join("missing")).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod detection;
 pub mod ort;
+pub mod security;
 
 use crate::version::DottedVersion;
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,9 @@ pub struct Facts {
     /// Person-detection runs per provider.
     #[serde(default)]
     pub detection: detection::DetectionFacts,
+    /// Who ran hwcheck and who can write where libraries are loaded from.
+    #[serde(default)]
+    pub security: security::SecurityFacts,
     /// Probes skipped on purpose (e.g. by `--quick`), with the reason.
     #[serde(default)]
     pub skipped: Vec<String>,

@@ -18,6 +18,7 @@ pub mod libs;
 pub mod nvml;
 pub mod ort;
 pub mod read;
+pub mod security;
 pub mod toolkits;
 
 use crate::context::SystemContext;
@@ -63,5 +64,6 @@ pub fn gather(ctx: &SystemContext) -> Facts {
     } else {
         facts.detection = crate::detect::probe(ctx, &facts.ort);
     }
+    facts.security = security::probe(ctx, &facts);
     facts
 }
