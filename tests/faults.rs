@@ -560,3 +560,93 @@ fn the_table_names_the_broken_file_too() {
     assert!(table.contains("libcudart.so.13"), "{table}");
     assert!(table.contains("SIGSEGV"), "{table}");
 }
+
+/// Runs hwcheck `--quick --format json` on `root` with `env`; returns the report.
+fn quick_report(root: &FakeRoot, env: &[(&str, &str)]) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hwcheck"));
+    cmd.env_clear()
+        .envs(env.iter().copied())
+        .args([
+            "--quick",
+            "--format",
+            "json",
+            "--timeout",
+            PROBE_TIMEOUT,
+            "--root",
+        ])
+        .arg(root.path());
+    let out = run_with_timeout(cmd, RUN_LIMIT).expect("hwcheck finishes");
+    serde_json::from_str(&out.stdout).expect("a JSON report")
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+#[test]
+fn secrets_in_the_environment_never_reach_the_report() {
+    let root = FakeRoot::new();
+    let report = quick_report(
+        &root,
+        &[
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-not-a-real-key"),
+            ("HF_TOKEN", "hf_notARealTokenButSecret"),
+            ("GITHUB_TOKEN", "ghp_notARealTokenEither"),
+            ("CUDA_VISIBLE_DEVICES", "0,1"),
+        ],
+    );
+    let text = report.to_string();
+    for secret in ["wJalrXUtnFEMI", "hf_notARealToken", "ghp_notARealToken"] {
+        assert!(!text.contains(secret), "{secret} leaked into the report");
+    }
+    for name in ["AWS_SECRET_ACCESS_KEY", "HF_TOKEN", "GITHUB_TOKEN"] {
+        assert!(!text.contains(name), "{name} is named in the report");
+    }
+    assert_eq!(
+        report["facts"]["environment"]["variables"]["CUDA_VISIBLE_DEVICES"], "0,1",
+        "allowlisted variables are recorded"
+    );
+}
+
+#[test]
+fn a_library_in_a_world_writable_directory_is_reported() {
+    let root = FakeRoot::new();
+    impostor(
+        &root,
+        &lib("libcudart.so.13"),
+        "libcudart.so.13",
+        Misbehave::Nothing,
+        CUDART,
+    );
+    std::fs::set_permissions(root.at(DIR), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let report = quick_report(&root, &[("LD_LIBRARY_PATH", DIR)]);
+    let dirs = check(&report, "security.library_dirs");
+    assert_eq!(dirs["status"], "WARN", "{dirs:#}");
+    let summary = dirs["summary"].as_str().unwrap();
+    assert!(summary.contains(DIR), "{summary}");
+    assert!(summary.contains("world-writable"), "{summary}");
+    std::fs::set_permissions(root.at(DIR), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let report = quick_report(&root, &[("LD_LIBRARY_PATH", DIR)]);
+    assert_eq!(check(&report, "security.library_dirs")["status"], "PASS");
+}
+
+#[test]
+fn root_with_a_user_owned_library_path_is_warned() {
+    if !running_as_root() {
+        eprintln!("not root: the root-only warning cannot show here");
+        return;
+    }
+    let root = FakeRoot::new();
+    root.write("/home/alice/venv/lib/README", "user-owned library folder\n");
+    std::os::unix::fs::chown(root.at("/home/alice"), Some(1000), Some(1000)).unwrap();
+    let report = quick_report(&root, &[("LD_LIBRARY_PATH", "/home/alice/venv/lib")]);
+    let c = check(&report, "security.root_library_path");
+    assert_eq!(c["status"], "WARN", "{c:#}");
+    assert!(c["summary"]
+        .as_str()
+        .unwrap()
+        .contains("/home/alice is owned by uid 1000"));
+}

@@ -10,6 +10,7 @@ pub mod libraries;
 pub mod load_problems;
 pub mod ort;
 pub mod requirements;
+pub mod security;
 pub mod stack;
 pub mod tensorrt;
 #[cfg(test)]
@@ -32,5 +33,6 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(environment::judge(facts, tables));
     checks.extend(ort::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
+    checks.extend(security::judge(facts, tables));
     checks
 }

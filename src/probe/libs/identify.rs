@@ -32,12 +32,17 @@ pub struct Identified {
 }
 
 /// Identifies every copy, in order. Copies with a problem are never loaded; each distinct real
-/// file with a version call is loaded once, in its own child.
+/// file with a version call is loaded once, in its own child. Under `--quick`, a copy whose
+/// real file name already carries a full version (libcublasLt.so.13.1.0.3) is not loaded:
+/// mapping a 500 MB library costs more than the name is worth doubting.
 pub fn identify(ctx: &SystemContext, copies: &[LibCopy]) -> Vec<Identified> {
     let includes = system_includes(ctx);
     let mut out: Vec<Identified> = copies.iter().map(|c| fallback(c, &includes)).collect();
     let mut jobs: Vec<(PathBuf, Component)> = Vec::new();
-    for copy in copies.iter().filter(|c| c.problem().is_none()) {
+    let worth_loading = |(copy, known): &(&LibCopy, &Identified)| {
+        copy.problem().is_none() && !(ctx.quick && named_in_full(known))
+    };
+    for (copy, _) in copies.iter().zip(out.iter()).filter(worth_loading) {
         if let (Some(real), Some(_)) = (&copy.real, call_for(copy.name.component)) {
             if !jobs.iter().any(|(p, _)| p == real) {
                 jobs.push((real.clone(), copy.name.component));
@@ -82,6 +87,12 @@ pub fn identify(ctx: &SystemContext, copies: &[LibCopy]) -> Vec<Identified> {
         }
     }
     out
+}
+
+/// True when the file name gave a version of three or more parts.
+fn named_in_full(known: &Identified) -> bool {
+    known.source == Some(VersionSource::FileName)
+        && known.version.as_ref().is_some_and(|v| v.parts().len() >= 3)
 }
 
 /// The version known without loading the library.
