@@ -2,6 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
 fuzz_target!(|data: &[u8]| {
     let _ = hwcheck::detect::preprocess::decode(data);
 });

@@ -75,6 +75,10 @@ pub struct Facts {
     /// Probes skipped on purpose (e.g. by `--quick`), with the reason.
     #[serde(default)]
     pub skipped: Vec<String>,
+    /// Wall time of each probe in milliseconds (parallel probes overlap; "total" is the sum's
+    /// real elapsed time), to tell what made a run slow.
+    #[serde(default)]
+    pub probe_ms: BTreeMap<String, f64>,
 }
 
 /// OS-level facts.

@@ -23,32 +23,37 @@ pub mod toolkits;
 
 use crate::context::SystemContext;
 use crate::facts::{DriverFacts, Facts, SCHEMA_VERSION};
+use std::collections::BTreeMap;
+use std::time::Instant;
 
-/// Gathers every fact hwcheck knows how to learn from `ctx`. Independent probes run in parallel.
+/// Gathers every fact hwcheck knows how to learn from `ctx`. Independent probes run in parallel;
+/// each probe's wall time is kept in `facts.probe_ms` (what made a run slow).
 pub fn gather(ctx: &SystemContext) -> Facts {
     let mut facts = Facts {
         schema_version: SCHEMA_VERSION,
         hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
         ..Facts::default()
     };
+    let started = Instant::now();
+    let mut ms = BTreeMap::new();
     std::thread::scope(|s| {
-        let nvml = s.spawn(|| nvml::probe(ctx));
-        let cuda = s.spawn(|| cuda_driver::probe(ctx));
-        let libs = s.spawn(|| libs::probe(ctx));
-        let ort = s.spawn(|| (!ctx.quick).then(|| ort::probe(ctx)));
-        facts.host = host::probe(ctx);
-        facts.environment = environment::probe(ctx);
-        facts.toolkits = toolkits::probe(ctx);
-        let kernel_module = kernel_module::probe(ctx);
-        let (nvml, gpus) = nvml.join().unwrap_or_default();
+        let nvml = s.spawn(|| timed(|| nvml::probe(ctx)));
+        let cuda = s.spawn(|| timed(|| cuda_driver::probe(ctx)));
+        let libs = s.spawn(|| timed(|| libs::probe(ctx)));
+        let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| ort::probe(ctx))));
+        facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
+        facts.environment = record(&mut ms, "environment", timed(|| environment::probe(ctx)));
+        facts.toolkits = record(&mut ms, "toolkits", timed(|| toolkits::probe(ctx)));
+        let kernel_module = record(&mut ms, "kernel_module", timed(|| kernel_module::probe(ctx)));
+        let (nvml, gpus) = record(&mut ms, "nvml", nvml.join().unwrap_or_default());
         facts.driver = DriverFacts {
             nvml,
             kernel_module,
         };
         facts.gpus = gpus;
-        facts.cuda_driver_api = cuda.join().unwrap_or_default();
-        facts.libraries = libs.join().unwrap_or_default();
-        match ort.join().unwrap_or_default() {
+        facts.cuda_driver_api = record(&mut ms, "cuda_init", cuda.join().unwrap_or_default());
+        facts.libraries = record(&mut ms, "libraries", libs.join().unwrap_or_default());
+        match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
             Some(ort) => facts.ort = ort,
             None => facts
                 .skipped
@@ -62,8 +67,31 @@ pub fn gather(ctx: &SystemContext) -> Facts {
             .skipped
             .push("person detection: skipped by --no-detect".to_string());
     } else {
-        facts.detection = crate::detect::probe(ctx, &facts.ort);
+        facts.detection = record(
+            &mut ms,
+            "detection",
+            timed(|| crate::detect::probe(ctx, &facts.ort)),
+        );
     }
-    facts.security = security::probe(ctx, &facts);
+    facts.security = record(&mut ms, "security", timed(|| security::probe(ctx, &facts)));
+    ms.insert("total".to_string(), millis(started));
+    facts.probe_ms = ms;
     facts
+}
+
+/// A probe's result and its wall time in milliseconds.
+fn timed<T>(probe: impl FnOnce() -> T) -> (T, f64) {
+    let started = Instant::now();
+    let value = probe();
+    (value, millis(started))
+}
+
+/// Keeps a probe's time under `name` and returns its result.
+fn record<T>(ms: &mut BTreeMap<String, f64>, name: &str, (value, took): (T, f64)) -> T {
+    ms.insert(name.to_string(), took);
+    value
+}
+
+fn millis(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1e4).round() / 10.0
 }
