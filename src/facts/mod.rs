@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 /// Version of the facts/report JSON layout. Bump on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The `skipped` entry recorded when `--quick` leaves out cuInit.
+pub const SKIPPED_CUINIT: &str = "cuInit (CUDA driver API initialisation): skipped by --quick";
+
 /// A probe that failed, kept as a fact: a stable machine-readable code and the message seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeError {
@@ -288,6 +291,8 @@ pub enum VersionSource {
     FileName,
     /// The ELF SONAME (major only).
     Soname,
+    /// The pip wheel that installed it (`*.dist-info` name, file listed in its RECORD).
+    PackageMetadata,
     /// The toolkit's version.json / version.txt.
     VersionFile,
     /// cudnn_version*.h / NvInferVersion.h.

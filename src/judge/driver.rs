@@ -3,7 +3,7 @@
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER, RELOAD_FIX};
 use crate::check::{Area, Check};
 use crate::compat::Tables;
-use crate::facts::{Component, CudaDriverApiFacts, Facts, ProbeError};
+use crate::facts::{Component, CudaDriverApiFacts, Facts, ProbeError, SKIPPED_CUINIT};
 use crate::version::DottedVersion;
 
 const NVML: &str = "driver.nvml";
@@ -274,6 +274,9 @@ fn cuda_init(facts: &Facts) -> Check {
     if stack::driver_absent(facts) {
         return Check::skip(CUINIT, Area::Driver, NO_DRIVER);
     }
+    if facts.skipped.iter().any(|s| s == SKIPPED_CUINIT) {
+        return Check::skip(CUINIT, Area::Driver, SKIPPED_CUINIT);
+    }
     let Some(api) = facts.cuda_driver_api.as_ref() else {
         return no_libcuda(facts);
     };
@@ -536,6 +539,14 @@ mod tests {
         let c = checks.iter().find(|c| c.id == CUINIT).unwrap();
         assert_eq!(c.status, Status::Fail);
         assert!(c.fix.as_deref().unwrap().contains("CUDA_VISIBLE_DEVICES"));
+    }
+
+    #[test]
+    fn quick_runs_skip_cuinit() {
+        let mut facts = FactsBuilder::h100().build();
+        facts.cuda_driver_api = None;
+        facts.skipped.push(SKIPPED_CUINIT.to_string());
+        assert_eq!(status(&judge(&facts, &tables()), CUINIT), Status::Skip);
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub mod security;
 pub mod toolkits;
 
 use crate::context::SystemContext;
-use crate::facts::{DriverFacts, Facts, SCHEMA_VERSION};
+use crate::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -38,20 +38,28 @@ pub fn gather(ctx: &SystemContext) -> Facts {
     let mut ms = BTreeMap::new();
     std::thread::scope(|s| {
         let nvml = s.spawn(|| timed(|| nvml::probe(ctx)));
-        let cuda = s.spawn(|| timed(|| cuda_driver::probe(ctx)));
+        // cuInit initialises the whole driver stack (a few hundred ms on an H100): not --quick.
+        let cuda = s.spawn(|| timed(|| (!ctx.quick).then(|| cuda_driver::probe(ctx))));
         let libs = s.spawn(|| timed(|| libs::probe(ctx)));
         let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| ort::probe(ctx))));
         facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
         facts.environment = record(&mut ms, "environment", timed(|| environment::probe(ctx)));
         facts.toolkits = record(&mut ms, "toolkits", timed(|| toolkits::probe(ctx)));
-        let kernel_module = record(&mut ms, "kernel_module", timed(|| kernel_module::probe(ctx)));
+        let kernel_module = record(
+            &mut ms,
+            "kernel_module",
+            timed(|| kernel_module::probe(ctx)),
+        );
         let (nvml, gpus) = record(&mut ms, "nvml", nvml.join().unwrap_or_default());
         facts.driver = DriverFacts {
             nvml,
             kernel_module,
         };
         facts.gpus = gpus;
-        facts.cuda_driver_api = record(&mut ms, "cuda_init", cuda.join().unwrap_or_default());
+        match record(&mut ms, "cuda_init", cuda.join().unwrap_or_default()) {
+            Some(api) => facts.cuda_driver_api = api,
+            None => facts.skipped.push(SKIPPED_CUINIT.to_string()),
+        }
         facts.libraries = record(&mut ms, "libraries", libs.join().unwrap_or_default());
         match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
             Some(ort) => facts.ort = ort,

@@ -4,6 +4,7 @@
 
 use super::child::{probe_for, VersionArg};
 use super::names::{file_name_version, soname_major};
+use super::pip::PipVersions;
 use super::scan::LibCopy;
 use super::version::{
     call_for, decode, implausible, parse_cudnn_header, parse_tensorrt_header, version_json_key,
@@ -37,7 +38,11 @@ pub struct Identified {
 /// mapping a 500 MB library costs more than the name is worth doubting.
 pub fn identify(ctx: &SystemContext, copies: &[LibCopy]) -> Vec<Identified> {
     let includes = system_includes(ctx);
-    let mut out: Vec<Identified> = copies.iter().map(|c| fallback(c, &includes)).collect();
+    let mut pip = PipVersions::default();
+    let mut out: Vec<Identified> = copies
+        .iter()
+        .map(|c| fallback(c, &includes, &mut pip))
+        .collect();
     let mut jobs: Vec<(PathBuf, Component)> = Vec::new();
     let worth_loading = |(copy, known): &(&LibCopy, &Identified)| {
         copy.problem().is_none() && !(ctx.quick && named_in_full(known))
@@ -89,14 +94,17 @@ pub fn identify(ctx: &SystemContext, copies: &[LibCopy]) -> Vec<Identified> {
     out
 }
 
-/// True when the file name gave a version of three or more parts.
+/// True when the file name or the pip wheel gave a version of three or more parts.
 fn named_in_full(known: &Identified) -> bool {
-    known.source == Some(VersionSource::FileName)
-        && known.version.as_ref().is_some_and(|v| v.parts().len() >= 3)
+    matches!(
+        known.source,
+        Some(VersionSource::FileName | VersionSource::PackageMetadata)
+    ) && known.version.as_ref().is_some_and(|v| v.parts().len() >= 3)
 }
 
-/// The version known without loading the library.
-fn fallback(copy: &LibCopy, includes: &[PathBuf]) -> Identified {
+/// The version known without loading the library: the real file name, the pip wheel that
+/// installed it, a version file or header, else the soname's major.
+fn fallback(copy: &LibCopy, includes: &[PathBuf], pip: &mut PipVersions) -> Identified {
     let component = copy.name.component;
     let real_name = copy
         .real
@@ -107,6 +115,12 @@ fn fallback(copy: &LibCopy, includes: &[PathBuf]) -> Identified {
     let found = real_name
         .and_then(|n| file_name_version(component, &n))
         .map(|v| (v, VersionSource::FileName))
+        .or_else(|| {
+            let real = copy.real.as_deref()?;
+            pip.version_of(real)
+                .filter(|v| major.is_none_or(|m| m == v.major()))
+                .map(|v| (v, VersionSource::PackageMetadata))
+        })
         .or_else(|| {
             nearby_version(component, &copy.path, includes)
                 .filter(|(v, _)| major.is_none_or(|m| m == v.major()))

@@ -13,6 +13,7 @@ pub mod identify;
 pub mod ldcache;
 pub mod loader;
 pub mod names;
+pub mod pip;
 pub mod scan;
 pub mod search;
 pub mod version;
