@@ -1,4 +1,4 @@
-//! Library, toolkit and libcuda discovery run end to end (`hwcheck --root DIR --quick --format
+//! Library, toolkit and libcuda discovery run end to end (`hwcheck --root DIR --no-detect --format
 //! json`) against fake system roots holding real tiny shared libraries compiled here, broken
 //! files and broken symlinks.
 
@@ -23,7 +23,7 @@ fn facts(root: &FakeRoot, env: &[(&str, &str)]) -> Value {
     let mut cmd = cargo_bin_cmd!("hwcheck");
     cmd.env_clear()
         .envs(env.iter().copied())
-        .args(["--quick", "--format", "json", "--timeout", "1", "--root"])
+        .args(["--no-detect", "--format", "json", "--timeout", "1", "--root"])
         .arg(root.path())
         .timeout(Duration::from_secs(60));
     let out = cmd.output().expect("hwcheck runs");

@@ -65,6 +65,13 @@ pub fn verdict_line(report: &Report) -> String {
 
 /// A one-line machine summary from the facts: driver, CUDA supported, GPUs, container.
 pub fn machine_summary(facts: &Facts) -> String {
+    let nvml = &facts.driver.nvml;
+    if nvml.driver_version.is_none() && nvml.error.is_none() && facts.driver.kernel_module.is_none()
+    {
+        // The NVML probe always leaves a version or an error: this report did not probe the
+        // machine (e.g. `hwcheck detect`).
+        return "driver and GPUs not probed in this run".to_string();
+    }
     [
         driver_summary(facts),
         gpu_summary(facts),
@@ -82,8 +89,11 @@ fn driver_summary(facts: &Facts) -> String {
         .and_then(|m| m.version.as_ref()));
     let mut text = match (version, &nvml.error) {
         (Some(v), _) => format!("driver {v}"),
+        (None, Some(e)) if e.code == "LibraryNotFound" => {
+            "no NVIDIA driver (libnvidia-ml not found)".to_string()
+        }
         (None, Some(e)) => format!("driver not usable (NVML: {})", e.code),
-        (None, None) => "no NVIDIA driver found".to_string(),
+        (None, None) => "no NVIDIA driver found (kernel module only)".to_string(),
     };
     if let Some(cuda) = &nvml.cuda_driver_version {
         text.push_str(&format!(" (supports CUDA up to {cuda})"));
@@ -193,7 +203,12 @@ mod tests {
         let mut facts = Facts::default();
         assert_eq!(
             machine_summary(&facts),
-            "no NVIDIA driver found · no GPU seen · no container"
+            "driver and GPUs not probed in this run"
+        );
+        facts.driver.nvml.error = Some(ProbeError::new("LibraryNotFound", "no libnvidia-ml"));
+        assert_eq!(
+            machine_summary(&facts),
+            "no NVIDIA driver (libnvidia-ml not found) · no GPU seen · no container"
         );
         facts.driver.nvml.error = Some(ProbeError::new("DriverNotLoaded", "driver not loaded"));
         assert!(machine_summary(&facts).starts_with("driver not usable (NVML: DriverNotLoaded)"));
