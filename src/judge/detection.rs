@@ -50,7 +50,8 @@ pub fn judge_detection(detection: &DetectionFacts, golden: Option<&Golden>) -> V
             *n += 1;
             let id = match *n {
                 1 => format!("detection.{short}"),
-                k => format!("detection.{short}.{k}"),
+                // Same suffix as the ort.provider checks of further installs.
+                k => format!("detection.{short}.install{k}"),
             };
             judge_run(id, run, &reference, threshold)
         })
@@ -238,6 +239,14 @@ fn describe_difference(c: &Comparison) -> String {
     parts.join(", ")
 }
 
+/// "CUDA (ORT 1.31.1)": a run's provider and the ONNX Runtime it ran on.
+fn run_label(run: &ProviderRun) -> String {
+    match &run.ort_version {
+        Some(v) => format!("{} (ORT {v})", run.provider.label()),
+        None => run.provider.label().to_string(),
+    }
+}
+
 /// `detection.agreement`: every provider that ran vs the first that ran.
 fn agreement(runs: &[ProviderRun], threshold: f32) -> Option<Check> {
     let ran: Vec<&ProviderRun> = runs
@@ -248,7 +257,7 @@ fn agreement(runs: &[ProviderRun], threshold: f32) -> Option<Check> {
     if others.is_empty() {
         return None;
     }
-    let base = first.provider.label();
+    let base = run_label(first);
     let mut problems = Vec::new();
     for other in others {
         for (a, b) in first.images.iter().zip(&other.images) {
@@ -256,14 +265,14 @@ fn agreement(runs: &[ProviderRun], threshold: f32) -> Option<Check> {
             if !c.agrees() {
                 problems.push(format!(
                     "{} on {}: {}",
-                    other.provider.label(),
+                    run_label(other),
                     a.image,
                     describe_difference(&c)
                 ));
             }
         }
     }
-    let names: Vec<&str> = others.iter().map(|r| r.provider.label()).collect();
+    let names: Vec<String> = others.iter().map(|r| run_label(r)).collect();
     let check = if problems.is_empty() {
         Check::pass(
             "detection.agreement",
@@ -494,7 +503,7 @@ mod tests {
                 .any(|e| e.starts_with("people.png: 0.900 at")),
             "{c:?}"
         );
-        assert_eq!(status_of(&checks, "detection.cpu.2").status, Status::Pass);
+        assert_eq!(status_of(&checks, "detection.cpu.install2").status, Status::Pass);
     }
 
     #[test]
