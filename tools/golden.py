@@ -33,10 +33,16 @@ SIZE = 300
 
 
 def session(model=MODEL, threads=0, provider="CPUExecutionProvider"):
-    """An onnxruntime session on `provider` with `threads` intra-op threads (0: ORT default)."""
+    """An onnxruntime session on `provider` with `threads` intra-op threads (0: ORT default).
+    The CUDA provider picks cuDNN convolution algorithms by heuristic, as hwcheck does (ORT's
+    default exhaustive search costs seconds on the first run)."""
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
-    return ort.InferenceSession(str(model), sess_options=opts, providers=[provider])
+    if provider == "CUDAExecutionProvider":
+        chosen = [(provider, {"cudnn_conv_algo_search": "HEURISTIC"})]
+    else:
+        chosen = [provider]
+    return ort.InferenceSession(str(model), sess_options=opts, providers=chosen)
 
 
 def preprocess(path):

@@ -135,8 +135,7 @@ fn builder(provider: Provider, config: SessionConfig) -> Result<SessionBuilder, 
     if let Some(n) = config.threads {
         builder = builder.with_intra_threads(n).map_err(session_err)?;
     }
-    // Strict probe sessions (tiny model, no CPU nodes) start fast; real models keep ORT's defaults.
-    if let Some(ep) = dispatch(provider, !config.allow_cpu_nodes) {
+    if let Some(ep) = dispatch(provider) {
         builder = builder
             .with_execution_providers([ep.error_on_failure()])
             .map_err(|e| register_error(provider, &e.to_string()))?;
