@@ -62,6 +62,9 @@ GCC version:  gcc version 12.3.0"
     if [ ! -s fuzz/corpus/facts_json/cpu.json ]; then
         cargo run --quiet -- --quick --format json >fuzz/corpus/facts_json/cpu.json 2>/dev/null || true
     fi
+    for f in tests/fixtures/facts/*.json tests/scenarios/*/facts.json; do
+        [ -f "$f" ] && cp "$f" "fuzz/corpus/facts_json/$(echo "$f" | tr / _)"
+    done
     cp assets/images/*.png fuzz/corpus/picture_decode/ 2>/dev/null || true
 }
 seed_all

@@ -91,6 +91,10 @@ impl Tables {
     }
 
     /// The embedded tables only.
+    #[allow(
+        clippy::panic,
+        reason = "embedded data, not outside input: tests load every embedded table"
+    )]
     pub fn embedded() -> Self {
         // The embedded tables are checked by tests at build time; failing here is a bug.
         Self::load(None).unwrap_or_else(|e| panic!("embedded compat tables are invalid: {e}"))

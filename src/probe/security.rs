@@ -200,11 +200,13 @@ mod tests {
         chmod(&r.join("opt/shared/lib"), 0o777);
         chmod(&r.join("tmp"), 0o1777);
         let c = ctx(r, &[("LD_LIBRARY_PATH", "/opt/shared/lib:/tmp:lib")]);
-        let mut facts = Facts::default();
-        facts.libraries = vec![
-            library("/opt/shared/lib/libcudart.so.13"),
-            library("/opt/shared/lib/libcudnn.so.9"),
-        ];
+        let facts = Facts {
+            libraries: vec![
+                library("/opt/shared/lib/libcudart.so.13"),
+                library("/opt/shared/lib/libcudnn.so.9"),
+            ],
+            ..Facts::default()
+        };
         let s = probe(&c, &facts);
         assert!(s.euid.is_some());
         let shared = &s.directories[0];
