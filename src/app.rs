@@ -81,6 +81,7 @@ pub fn gather(args: &DoctorArgs) -> Result<Facts, AppError> {
                 nvml_facts: args.nvml_facts.clone(),
                 runs: args.runs,
                 no_detect: args.no_detect,
+                providers: args.providers.clone(),
             };
             let ctx = SystemContext::from_process(
                 args.root.clone(),

@@ -1,5 +1,6 @@
 //! Command-line interface. Only this module knows clap; it turns arguments into plain options.
 
+use crate::facts::ort::Provider;
 use crate::render::Format;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -46,6 +47,10 @@ pub struct DoctorArgs {
     /// Also probe hwcheck's pinned reference ONNX Runtime (CPU build), fetched by scripts/fetch-reference-ort.sh.
     #[arg(long, global = true)]
     pub reference_runtime: bool,
+    /// Probe only these execution providers besides the CPU (comma-separated short names:
+    /// cuda, tensorrt, openvino, rocm, dnnl); default: every provider the ORT build has.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_provider, global = true)]
+    pub providers: Vec<Provider>,
     /// Skip the person-detection check (provider sessions still run on the probe model).
     #[arg(long)]
     pub no_detect: bool,
@@ -164,4 +169,12 @@ pub struct DiffArgs {
     /// The second report (e.g. from the broken machine).
     #[arg(value_name = "B.json")]
     pub after: PathBuf,
+}
+
+/// Parses one `--providers` entry.
+fn parse_provider(name: &str) -> Result<Provider, String> {
+    Provider::from_short_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Provider::ALL.iter().map(|p| p.short_name()).collect();
+        format!("unknown provider {name:?} (known: {})", known.join(", "))
+    })
 }

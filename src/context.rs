@@ -34,6 +34,8 @@ pub struct ProbeOptions {
     pub reference_runtime: bool,
     /// `--nvml-facts FILE`: take driver and GPU facts from a recorded report instead of NVML.
     pub nvml_facts: Option<PathBuf>,
+    /// `--providers LIST`: the only providers to probe besides the CPU; empty = all.
+    pub providers: Vec<crate::facts::ort::Provider>,
     /// `--no-detect`: skip the person-detection check.
     pub no_detect: bool,
     /// `--runs N`: timed inference runs per provider for detection.

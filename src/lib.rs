@@ -4,7 +4,10 @@
 //! [`check`]s; render ([`render`]) formats them. [`app`] wires the three for the CLI.
 
 // No panics on outside data by construction: tests may unwrap, shipped code may not.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod app;
 pub mod check;

@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(hwcheck::isolate::PROBE_SUBCOMMAND) {
         let kind = args.get(2).map_or("", String::as_str);
@@ -27,5 +28,14 @@ fn main() -> ExitCode {
             eprintln!("hwcheck: error: {e:#}");
             ExitCode::from(hwcheck::app::EXIT_ERROR)
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `println!` into a closed pipe (`hwcheck | head`) panics. A command-line
+/// tool should end quietly instead, as `cat` does: restore the default action.
+fn restore_default_sigpipe() {
+    // SAFETY: signal(2) with SIG_DFL installs no handler and runs before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -23,7 +23,14 @@ fn facts(root: &FakeRoot, env: &[(&str, &str)]) -> Value {
     let mut cmd = cargo_bin_cmd!("hwcheck");
     cmd.env_clear()
         .envs(env.iter().copied())
-        .args(["--no-detect", "--format", "json", "--timeout", "1", "--root"])
+        .args([
+            "--no-detect",
+            "--format",
+            "json",
+            "--timeout",
+            "1",
+            "--root",
+        ])
         .arg(root.path())
         .timeout(Duration::from_secs(60));
     let out = cmd.output().expect("hwcheck runs");

@@ -150,3 +150,20 @@ fn the_gpu_build_without_cuda_names_every_missing_library() {
     let evidence = trt["evidence"].to_string();
     assert!(evidence.contains("libnvinfer.so.10"), "{trt:#}");
 }
+
+#[test]
+fn providers_limits_the_probed_providers_to_the_cpu_and_those_asked_for() {
+    let Some(lib) = reference() else { return };
+    let (_, report) = run(&["--ort", &lib, "--no-detect", "--providers", "cuda"], &[]);
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"ort.provider.cpu"), "{ids:?}");
+    assert!(ids.contains(&"ort.provider.cuda"), "{ids:?}");
+    assert!(!ids.contains(&"ort.provider.tensorrt"), "{ids:?}");
+    let skipped = report["facts"]["skipped"].to_string();
+    assert!(skipped.contains("--providers"), "{skipped}");
+}

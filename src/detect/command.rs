@@ -50,6 +50,7 @@ pub fn run(args: &DetectArgs, doctor: &DoctorArgs) -> Result<u8, AppError> {
             nvml_facts: None,
             runs: args.runs,
             no_detect: false,
+            providers: doctor.providers.clone(),
         },
     );
     let ort = crate::probe::ort::probe(&ctx);

@@ -186,7 +186,14 @@ impl Provider {
         }
     }
 
-    /// Short lowercase name for check ids: "cpu", "cuda", "tensorrt"…
+    /// The provider with this short name (case-insensitive), e.g. "cuda".
+    pub fn from_short_name(name: &str) -> Option<Provider> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.short_name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// hwcheck's short name ("cpu", "cuda", "tensorrt", …), used in check ids and `--providers`.
     pub fn short_name(self) -> &'static str {
         match self {
             Provider::Cpu => "cpu",

@@ -503,7 +503,10 @@ mod tests {
                 .any(|e| e.starts_with("people.png: 0.900 at")),
             "{c:?}"
         );
-        assert_eq!(status_of(&checks, "detection.cpu.install2").status, Status::Pass);
+        assert_eq!(
+            status_of(&checks, "detection.cpu.install2").status,
+            Status::Pass
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! truncated, wrong architecture, crashed / hung / exited while being loaded, missing version
 //! symbol, absurd version) becomes a visible row naming the file, the failure and the fix.
 //!
-//! A copy the dynamic loader would pick that crashes, exits or cannot be loaded is a FAIL: every
+//! A copy the dynamic loader would pick that crashes or exits while being loaded is a FAIL: every
 //! program asking for its soname gets it. Any other problem is a WARN: the loader skips the file
 //! (or a program may never ask for it), but it is still a trap on the machine.
 
@@ -63,10 +63,9 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
 
 /// FAIL when the loader's pick breaks every program that loads it; WARN otherwise.
 fn status_of(lib: &LibraryFacts, problem: &ProbeError) -> Status {
-    let breaks_on_load = matches!(
-        problem.code.as_str(),
-        "crashed" | "exited" | "dlopen_failed" | "no_symbol"
-    );
+    // A loader error or missing symbol can come from how the child loads the file (by absolute
+    // path, without the program's RUNPATH): only a crash or exit is certain to hit programs.
+    let breaks_on_load = matches!(problem.code.as_str(), "crashed" | "exited");
     if lib.loader_selected && breaks_on_load {
         Status::Fail
     } else {
@@ -175,6 +174,16 @@ mod tests {
         ));
         assert_eq!(c.status, Status::Warn);
         assert!(c.fix.unwrap().contains("architecture"));
+        let c = run(with_problem(
+            true,
+            "no_symbol",
+            "undefined symbol: cudaRuntimeGetVersion",
+        ));
+        assert_eq!(
+            c.status,
+            Status::Warn,
+            "a loader error may be the child's, not the program's"
+        );
     }
 
     #[test]

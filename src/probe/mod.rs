@@ -68,6 +68,18 @@ pub fn gather(ctx: &SystemContext) -> Facts {
                 .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
         }
     });
+    if !ctx.quick && !ctx.options.providers.is_empty() {
+        let asked: Vec<&str> = ctx
+            .options
+            .providers
+            .iter()
+            .map(|p| p.short_name())
+            .collect();
+        facts.skipped.push(format!(
+            "execution providers other than cpu, {}: skipped by --providers",
+            asked.join(", ")
+        ));
+    }
     if ctx.quick {
         // already noted with the ORT skip above
     } else if ctx.options.no_detect {

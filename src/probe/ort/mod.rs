@@ -122,6 +122,7 @@ fn probe_install(ctx: &SystemContext, search: &deps::SearchPath, found: Found) -
         .into_iter()
         .filter(|p| *p != Provider::Cpu)
         .filter(|p| p.is_nvidia() || install.compiled_in.iter().any(|c| c == p.ort_name()))
+        .filter(|p| ctx.options.providers.is_empty() || ctx.options.providers.contains(p))
         .collect();
     let replies = std::thread::scope(|s| {
         let handles: Vec<_> = others
