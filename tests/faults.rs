@@ -106,6 +106,11 @@ fn no_args() -> Vec<String> {
     vec!["--quick".to_string()]
 }
 
+/// A full run: `--quick` skips cuInit, which is what loads libcuda.
+fn full_run() -> Vec<String> {
+    Vec::new()
+}
+
 fn ort_args(path: &str) -> Vec<String> {
     vec!["--ort".to_string(), path.to_string()]
 }
@@ -315,7 +320,7 @@ const FAULTS: &[Fault] = &[
                 Misbehave::Segv,
                 LIBCUDA,
             );
-            no_args()
+            full_run()
         },
         expect: &["libcuda", "crashed with SIGSEGV"],
         unprivileged: false,
@@ -331,7 +336,7 @@ const FAULTS: &[Fault] = &[
                 Misbehave::Hang,
                 LIBCUDA,
             );
-            no_args()
+            full_run()
         },
         expect: &["libcuda", "timed out after 2 s"],
         unprivileged: false,
@@ -432,17 +437,32 @@ fn running_as_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// The hwcheck binary at a path `nobody` can reach (the checkout may sit in a private home):
+/// hard-linked (or copied) into the fake root, which is opened up to 0755.
+fn reachable_binary(root: &FakeRoot) -> std::path::PathBuf {
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = root.at("/hwcheck-bin/hwcheck");
+    let built = env!("CARGO_BIN_EXE_hwcheck");
+    if std::fs::hard_link(built, &bin).is_err() {
+        std::fs::copy(built, &bin).expect("copy the hwcheck binary");
+    }
+    bin
+}
+
 /// Runs hwcheck with `--format json` on `root`, LD_LIBRARY_PATH = [`DIR`], and `args`.
 fn run_hwcheck(root: &FakeRoot, args: &[String], unprivileged: bool) -> Result<Run, String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hwcheck"));
+    let unprivileged = unprivileged && running_as_root();
+    let mut cmd = Command::new(if unprivileged {
+        reachable_binary(root)
+    } else {
+        env!("CARGO_BIN_EXE_hwcheck").into()
+    });
     cmd.env_clear()
         .env("LD_LIBRARY_PATH", DIR)
         .args(["--format", "json", "--timeout", PROBE_TIMEOUT, "--root"])
         .arg(root.path())
         .args(args);
-    if unprivileged && running_as_root() {
-        // The temporary root is private (0700): let `nobody` in.
-        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    if unprivileged {
         cmd.uid(NOBODY).gid(NOBODY);
     }
     let started = Instant::now();

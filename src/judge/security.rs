@@ -93,8 +93,16 @@ fn library_dirs(facts: &Facts) -> Check {
 }
 
 fn root_library_path(facts: &Facts) -> Check {
-    if facts.security.euid != Some(0) {
-        return Check::skip(ROOT, Area::Environment, "hwcheck is not running as root");
+    match facts.security.euid {
+        Some(0) => {}
+        Some(_) => return Check::skip(ROOT, Area::Environment, "hwcheck is not running as root"),
+        None => {
+            return Check::skip(
+                ROOT,
+                Area::Environment,
+                "the report does not say who ran hwcheck",
+            )
+        }
     }
     let risky: Vec<String> = facts
         .security
