@@ -61,6 +61,10 @@ cargo clippy --all-targets -- -D warnings
 begin "cargo test --all-targets"
 cargo test --all-targets
 
+begin "counts: fault injection and diagnosis scenarios"
+cargo test --quiet --test faults --test scenarios -- --nocapture 2>&1 \
+    | grep -E '^faults: [0-9]+ injected|scenarios diagnosed correctly'
+
 step="done"
 echo
 echo "test.sh: all passed (fmt, clippy, tests)"

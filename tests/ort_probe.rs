@@ -95,14 +95,29 @@ fn the_reference_runtime_is_labelled_as_such() {
 fn a_hanging_probe_is_a_timed_out_fail_row_and_hwcheck_exits_normally() {
     let Some(lib) = reference() else { return };
     let started = Instant::now();
+    // One provider's child hangs: that provider FAILs with the timeout, the others still run.
     let (code, report) = run(
-        &["--ort", &lib, "--timeout", "1"],
+        &["--ort", &lib, "--timeout", "1", "--no-detect"],
+        &[("HWCHECK_TEST_HANG_PROBE", "ort:cuda")],
+    );
+    assert_eq!(code, 1, "a FAIL gives exit 1, not a crash");
+    let cuda = check(&report, "ort.provider.cuda");
+    assert_eq!(cuda["status"], "FAIL");
+    assert!(summary(cuda).contains("timed out after 1 s"), "{cuda:#}");
+    assert_eq!(check(&report, "ort.provider.cpu")["status"], "PASS");
+    // The CPU child hangs: the library itself is suspect, so no other provider is tried and the
+    // run still ends after about one timeout.
+    let (code, report) = run(
+        &["--ort", &lib, "--timeout", "1", "--no-detect"],
         &[("HWCHECK_TEST_HANG_PROBE", "ort:cpu")],
     );
     assert_eq!(code, 1, "a FAIL gives exit 1, not a crash");
-    let cpu = check(&report, "ort.provider.cpu");
-    assert_eq!(cpu["status"], "FAIL");
-    assert!(summary(cpu).contains("timed out after 1 s"), "{cpu:#}");
+    let runtime = check(&report, "ort.runtime");
+    assert_eq!(runtime["status"], "FAIL");
+    assert!(
+        summary(runtime).contains("timed out after 1 s"),
+        "{runtime:#}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(60),
         "{:?}",
