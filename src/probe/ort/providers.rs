@@ -5,8 +5,9 @@ use ort::ep::{self, ExecutionProviderDispatch};
 
 /// The `ort` registration for `provider`; `None` for the CPU, which is never registered
 /// explicitly. The CUDA provider picks cuDNN convolution algorithms by heuristic instead of
-/// ORT's default exhaustive benchmark, which cost 3.5 s on the first run of the person detector
-/// on an H100 and proves nothing about whether the provider works.
+/// ORT's default exhaustive benchmark: a probe proves the provider works, it does not tune it.
+/// (Measured on the H100: the detector's first CUDA inference takes 4–6 s either way, in
+/// hwcheck and in Python onnxruntime alike; `DEFAULT` made steady runs 100x slower.)
 pub fn dispatch(provider: Provider) -> Option<ExecutionProviderDispatch> {
     match provider {
         Provider::Cpu => None,
