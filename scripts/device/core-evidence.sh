@@ -16,7 +16,7 @@ run hwcheck-quick.txt "$hw" --quick
 run hwcheck-quick.json "$hw" --quick --format json
 run hwcheck.txt "$hw"
 run hwcheck.json "$hw" --format json
-run hwcheck-compat-first.txt env LD_LIBRARY_PATH="/usr/local/cuda/compat:${LD_LIBRARY_PATH:-}" "$hw" --quick
+run hwcheck-compat-first.txt env LD_LIBRARY_PATH="/usr/local/cuda/compat:${LD_LIBRARY_PATH:-}" "$hw" --no-detect
 run hwcheck-cuda-visible-empty.txt env CUDA_VISIBLE_DEVICES= "$hw" --quick
 run image-cuda-11.4.1.txt "$hw" image nvidia/cuda:11.4.1-cudnn8-runtime-ubuntu20.04
 run image-cuda-13.2.0.txt "$hw" image nvidia/cuda:13.2.0-runtime-ubuntu24.04

@@ -20,8 +20,8 @@ run ldconfig-cuda.txt sh -c "ldconfig -p | grep -E 'libcuda|cudart|cublas|cudnn|
 # issue 2: the core on the healthy box, and two broken arrangements
 run hwcheck-quick.txt "$hw" --quick
 run hwcheck-quick.json "$hw" --quick --format json
-run hwcheck-compat-first.txt env LD_LIBRARY_PATH="/usr/local/cuda/compat:${LD_LIBRARY_PATH:-}" "$hw" --quick
-run hwcheck-cuda-visible-empty.txt env CUDA_VISIBLE_DEVICES= "$hw" --quick
+run hwcheck-compat-first.txt env LD_LIBRARY_PATH="/usr/local/cuda/compat:${LD_LIBRARY_PATH:-}" "$hw" --no-detect
+run hwcheck-cuda-visible-empty.txt env CUDA_VISIBLE_DEVICES= "$hw" --no-detect
 # issues 3 and 4: every provider of the GPU build (and the venv's CPU build), detection on each
 run hwcheck-ortgpu.txt "$hw" --ort "$ort"
 run hwcheck-ortgpu.json "$hw" --ort "$ort" --format json
