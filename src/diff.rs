@@ -325,16 +325,10 @@ mod tests {
 
     fn lib(path: &str, version: &str, selected: bool) -> LibraryFacts {
         LibraryFacts {
-            component: Component::Cudnn,
-            path: path.into(),
-            real_path: None,
             soname: Some("libcudnn.so.9".into()),
-            needed: vec![],
             version: DottedVersion::parse(version).ok(),
-            version_source: None,
-            found_via: vec![],
             loader_selected: selected,
-            problem: None,
+            ..LibraryFacts::new(Component::Cudnn, path)
         }
     }
 

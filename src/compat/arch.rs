@@ -131,10 +131,7 @@ impl ArchTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> DottedVersion {
-        DottedVersion::parse(s).unwrap()
-    }
+    use crate::compat::rows::testing::v;
 
     #[test]
     fn support_windows() {

@@ -206,10 +206,7 @@ impl CudaDriverTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> DottedVersion {
-        DottedVersion::parse(s).unwrap()
-    }
+    use crate::compat::rows::testing::{override_error, v};
 
     fn table() -> CudaDriverTable {
         CudaDriverTable::load(None).unwrap()
@@ -265,22 +262,14 @@ mod tests {
     #[test]
     fn duplicate_release_is_rejected() {
         let row = "[[release]]\ncuda = \"12.4\"\nlabel = \"x\"\nlinux = \"550.54.14\"\nsource = \"https://a.b/c\"\n";
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), format!("{row}{row}")).unwrap();
-        let err = CudaDriverTable::load(Some(dir.path()))
-            .unwrap_err()
-            .to_string();
+        let err = override_error(FILE_NAME, &format!("{row}{row}"), CudaDriverTable::load);
         assert!(err.contains("row 2") && err.contains("duplicate"), "{err}");
     }
 
     #[test]
     fn release_cuda_must_be_major_minor() {
-        let dir = tempfile::tempdir().unwrap();
         let text = "[[release]]\ncuda = \"12.4.1\"\nlabel = \"x\"\nlinux = \"550.54.15\"\nsource = \"https://a.b/c\"\n";
-        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
-        let err = CudaDriverTable::load(Some(dir.path()))
-            .unwrap_err()
-            .to_string();
+        let err = override_error(FILE_NAME, text, CudaDriverTable::load);
         assert!(
             err.contains("cuda_driver.toml") && err.contains("major.minor"),
             "{err}"

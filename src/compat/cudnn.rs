@@ -178,10 +178,7 @@ impl CudnnTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> DottedVersion {
-        DottedVersion::parse(s).unwrap()
-    }
+    use crate::compat::rows::testing::{override_error, v};
 
     #[test]
     fn support_rows() {
@@ -208,10 +205,8 @@ mod tests {
 
     #[test]
     fn inverted_range_is_rejected() {
-        let dir = tempfile::tempdir().unwrap();
         let text = "[[support]]\ncudnn_min = \"9.5\"\ncudnn_max = \"9.1\"\ncuda_min = \"12.0\"\ncuda_max = \"12\"\ncc_min = \"5.0\"\nsource = \"https://a.b/c\"\n";
-        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
-        let err = CudnnTable::load(Some(dir.path())).unwrap_err().to_string();
+        let err = override_error(FILE_NAME, text, CudnnTable::load);
         assert!(
             err.contains("[[support]] row 1") && err.contains("cudnn"),
             "{err}"

@@ -162,6 +162,7 @@ impl GpuTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compat::rows::testing::override_error;
 
     fn cc(t: &GpuTable, name: &str) -> Option<String> {
         t.model(name).map(|r| r.cc.to_string())
@@ -196,11 +197,9 @@ mod tests {
 
     #[test]
     fn bad_pattern_is_reported_with_its_row() {
-        let dir = tempfile::tempdir().unwrap();
         let text =
             "[[gpu]]\nmodel = \"x\"\npattern = \"(\"\ncc = \"9.0\"\nsource = \"https://a.b/c\"\n";
-        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
-        let err = GpuTable::load(Some(dir.path())).unwrap_err().to_string();
+        let err = override_error(FILE_NAME, text, GpuTable::load);
         assert!(
             err.contains("gpus.toml") && err.contains("[[gpu]] row 1"),
             "{err}"

@@ -90,10 +90,7 @@ impl OrtTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> DottedVersion {
-        DottedVersion::parse(s).unwrap()
-    }
+    use crate::compat::rows::testing::{override_error, v};
 
     #[test]
     fn embedded_rows_answer_the_documented_releases() {
@@ -126,10 +123,8 @@ mod tests {
 
     #[test]
     fn a_bad_override_is_rejected() {
-        let dir = tempfile::tempdir().unwrap();
         let text = "[[release]]\nort_min = \"1.20\"\nort_max = \"1.19\"\ncuda_major = 12\ncudnn_major = 9\nsource = \"https://a.b/c\"\n";
-        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
-        let err = OrtTable::load(Some(dir.path())).unwrap_err().to_string();
+        let err = override_error(FILE_NAME, text, OrtTable::load);
         assert!(err.contains("above max"), "{err}");
     }
 }

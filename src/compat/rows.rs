@@ -112,6 +112,31 @@ pub fn check_order(
     }
 }
 
+/// Helpers shared by the table modules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::TableError;
+    use crate::version::DottedVersion;
+    use std::fmt::Debug;
+    use std::path::Path;
+
+    /// Parses a version written in a test.
+    pub fn v(s: &str) -> DottedVersion {
+        DottedVersion::parse(s).unwrap()
+    }
+
+    /// The error message `load` gives when an override folder holds `text` as `file_name`.
+    pub fn override_error<T: Debug>(
+        file_name: &str,
+        text: &str,
+        load: impl FnOnce(Option<&Path>) -> Result<T, TableError>,
+    ) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(file_name), text).unwrap();
+        load(Some(dir.path())).unwrap_err().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,7 +209,7 @@ mod tests {
 
     #[test]
     fn ranges_admit_prefixes_of_max() {
-        let v = |s: &str| DottedVersion::parse(s).unwrap();
+        use super::testing::v;
         assert!(in_range(&v("12.9.1"), &v("12.0"), Some(&v("12"))));
         assert!(in_range(&v("9.10.2"), &v("9.6"), Some(&v("9.10"))));
         assert!(!in_range(&v("9.11"), &v("9.6"), Some(&v("9.10"))));

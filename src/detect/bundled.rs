@@ -23,24 +23,22 @@ pub struct Picture {
     pub bytes: &'static [u8],
 }
 
+/// A [`Picture`] embedded from assets/images/, by file name.
+macro_rules! picture {
+    ($name:literal) => {
+        Picture {
+            name: $name,
+            bytes: include_bytes!(concat!("../../assets/images/", $name)),
+        }
+    };
+}
+
 /// The bundled pictures, in golden order: three with one person each (one grey), one with none.
 pub const PICTURES: [Picture; 4] = [
-    Picture {
-        name: "astronaut.png",
-        bytes: include_bytes!("../../assets/images/astronaut.png"),
-    },
-    Picture {
-        name: "camera.png",
-        bytes: include_bytes!("../../assets/images/camera.png"),
-    },
-    Picture {
-        name: "grace_hopper.jpg",
-        bytes: include_bytes!("../../assets/images/grace_hopper.jpg"),
-    },
-    Picture {
-        name: "rocket.jpg",
-        bytes: include_bytes!("../../assets/images/rocket.jpg"),
-    },
+    picture!("astronaut.png"),
+    picture!("camera.png"),
+    picture!("grace_hopper.jpg"),
+    picture!("rocket.jpg"),
 ];
 
 /// The golden answers; `Err` only if the embedded JSON is broken (a build defect).

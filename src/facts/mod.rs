@@ -329,6 +329,25 @@ pub struct LibraryFacts {
     pub problem: Option<ProbeError>,
 }
 
+impl LibraryFacts {
+    /// A copy of `component` at `path` with nothing else learned yet: no resolved path, ELF
+    /// facts, version or search-path entries, and not the loader's pick.
+    pub fn new(component: Component, path: &str) -> Self {
+        Self {
+            component,
+            path: path.to_string(),
+            real_path: None,
+            soname: None,
+            needed: Vec::new(),
+            version: None,
+            version_source: None,
+            found_via: Vec::new(),
+            loader_selected: false,
+            problem: None,
+        }
+    }
+}
+
 /// A CUDA toolkit directory and its version file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ToolkitFacts {

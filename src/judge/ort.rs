@@ -732,16 +732,9 @@ mod tests {
 
     fn lib(component: Component, soname: &str, path: &str) -> LibraryFacts {
         LibraryFacts {
-            component,
-            path: path.to_string(),
-            real_path: None,
             soname: Some(soname.to_string()),
-            needed: Vec::new(),
-            version: None,
-            version_source: None,
-            found_via: Vec::new(),
             loader_selected: true,
-            problem: None,
+            ..LibraryFacts::new(component, path)
         }
     }
 
@@ -783,6 +776,23 @@ mod tests {
             .unwrap_or_else(|| panic!("no {id} in {checks:#?}"))
     }
 
+    /// The check `id` that judging `facts` against the embedded tables gives.
+    fn judged(facts: &Facts, id: &str) -> Check {
+        find(&judge(facts, &Tables::embedded()), id).clone()
+    }
+
+    /// Facts with one GPU install of `version` whose CUDA provider failed to
+    /// register with `message`, beside the libraries `libs`.
+    fn cuda_unregistered(
+        version: &str,
+        message: &str,
+        missing: &[&str],
+        libs: Vec<LibraryFacts>,
+    ) -> Facts {
+        let probe = failed(Provider::Cuda, "provider_register_failed", message, missing);
+        facts_with(vec![gpu_install(version, probe)], libs)
+    }
+
     const CUBLAS12_ERR: &str = "Failed to load library /venv/onnxruntime/capi/libonnxruntime_providers_cuda.so with error: libcublasLt.so.12: cannot open shared object file: No such file or directory";
 
     #[test]
@@ -806,14 +816,10 @@ mod tests {
 
     #[test]
     fn cuda12_build_with_only_cuda13_present() {
-        let probe = failed(
-            Provider::Cuda,
-            "provider_register_failed",
+        let facts = cuda_unregistered(
+            "1.24.1",
             CUBLAS12_ERR,
             &["libcublasLt.so.12", "libcublas.so.12", "libcudart.so.12"],
-        );
-        let facts = facts_with(
-            vec![gpu_install("1.24.1", probe)],
             vec![lib(
                 Component::CublasLt,
                 "libcublasLt.so.13",
@@ -860,21 +866,18 @@ mod tests {
 
     #[test]
     fn cudnn_major_mismatch() {
-        let probe = failed(
-            Provider::Cuda,
-            "provider_register_failed",
-            "… with error: libcudnn.so.9: cannot open shared object file: No such file or directory",
+        let err = "… with error: libcudnn.so.9: cannot open shared object file: No such file or directory";
+        let facts = cuda_unregistered(
+            "1.20.0",
+            err,
             &[],
-        );
-        let facts = facts_with(
-            vec![gpu_install("1.20.0", probe)],
             vec![lib(
                 Component::Cudnn,
                 "libcudnn.so.8",
                 "/usr/lib/x86_64-linux-gnu/libcudnn.so.8",
             )],
         );
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").clone();
+        let c = judged(&facts, "ort.provider.cuda");
         assert!(c.summary.contains("cuDNN major mismatch"), "{}", c.summary);
         assert!(
             c.summary.contains("needs cuDNN 9, found cuDNN 8"),
@@ -885,21 +888,17 @@ mod tests {
 
     #[test]
     fn a_library_only_in_a_wheel_is_named_with_its_directory() {
-        let probe = failed(
-            Provider::Cuda,
-            "provider_register_failed",
+        let facts = cuda_unregistered(
+            "1.24.1",
             CUBLAS12_ERR,
             &[],
-        );
-        let facts = facts_with(
-            vec![gpu_install("1.24.1", probe)],
             vec![lib(
                 Component::CublasLt,
                 "libcublasLt.so.12",
                 "/venv/nvidia/cublas/lib/libcublasLt.so.12",
             )],
         );
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").clone();
+        let c = judged(&facts, "ort.provider.cuda");
         assert!(
             c.summary.contains("not on the loader's search path"),
             "{}",
@@ -918,7 +917,7 @@ mod tests {
         );
         let mut facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
         facts.driver.nvml.cuda_driver_version = DottedVersion::parse("12.4").ok();
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").clone();
+        let c = judged(&facts, "ort.provider.cuda");
         assert!(c.summary.contains("driver is too old"), "{}", c.summary);
         assert!(
             c.summary.contains("CUDA 13") && c.summary.contains("12.4"),
@@ -940,7 +939,7 @@ mod tests {
             "CPUExecutionProvider".into(),
         ];
         let mut facts = facts_with(vec![install], Vec::new());
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").clone();
+        let c = judged(&facts, "ort.provider.cuda");
         assert_eq!(c.status, Status::Skip);
         assert!(
             c.summary.contains("not built into this ORT"),
@@ -948,7 +947,7 @@ mod tests {
             c.summary
         );
         facts.driver.nvml.device_count = Some(1);
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").clone();
+        let c = judged(&facts, "ort.provider.cuda");
         assert_eq!(c.status, Status::Warn);
         let checks = judge(&facts, &Tables::embedded());
         assert!(
@@ -961,7 +960,7 @@ mod tests {
     fn a_timeout_is_a_fail_row_with_the_seconds() {
         let probe = failed(Provider::Cpu, "timed_out", "timed out after 2 s", &[]);
         let facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.cpu").clone();
+        let c = judged(&facts, "ort.provider.cpu");
         assert_eq!(c.status, Status::Fail);
         assert!(c.summary.contains("timed out after 2 s"), "{}", c.summary);
     }
@@ -974,16 +973,10 @@ mod tests {
         probe.max_abs_diff = Some(0.02);
         probe.tolerance = Some(1e-3);
         let facts = facts_with(vec![gpu_install("1.31.1", probe.clone())], Vec::new());
-        assert_eq!(
-            find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").status,
-            Status::Fail
-        );
+        assert_eq!(judged(&facts, "ort.provider.cuda").status, Status::Fail);
         probe.max_abs_diff = Some(1e-4);
         let facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
-        assert_eq!(
-            find(&judge(&facts, &Tables::embedded()), "ort.provider.cuda").status,
-            Status::Pass
-        );
+        assert_eq!(judged(&facts, "ort.provider.cuda").status, Status::Pass);
     }
 
     #[test]
@@ -991,10 +984,7 @@ mod tests {
         let mut a = gpu_install("1.31.1", ProviderProbe::new(Provider::Cpu, true));
         a.python_packages = vec!["onnxruntime 1.31.1".into(), "onnxruntime-gpu 1.31.1".into()];
         let facts = facts_with(vec![a.clone()], Vec::new());
-        assert_eq!(
-            find(&judge(&facts, &Tables::embedded()), "ort.installs").status,
-            Status::Fail
-        );
+        assert_eq!(judged(&facts, "ort.installs").status, Status::Fail);
         a.python_packages.clear();
         let mut b = a.clone();
         b.compiled_in = vec!["CPUExecutionProvider".into()];
@@ -1012,21 +1002,17 @@ mod tests {
 
     #[test]
     fn compat_names_the_missing_cuda_major() {
-        let probe = failed(
-            Provider::Cuda,
-            "provider_register_failed",
+        let facts = cuda_unregistered(
+            "1.31.1",
             CUBLAS12_ERR,
             &[],
-        );
-        let facts = facts_with(
-            vec![gpu_install("1.31.1", probe)],
             vec![lib(
                 Component::CublasLt,
                 "libcublasLt.so.12",
                 "/usr/lib/libcublasLt.so.12",
             )],
         );
-        let c = find(&judge(&facts, &Tables::embedded()), "ort.compat").clone();
+        let c = judged(&facts, "ort.compat");
         assert_eq!(c.status, Status::Warn);
         assert!(
             c.summary.contains("CUDA 13 libraries (found: 12)"),
@@ -1046,9 +1032,6 @@ mod tests {
         let checks = judge(&facts, &Tables::embedded());
         assert_eq!(find(&checks, "ort.runtime").status, Status::Warn);
         facts.ort.problem = Some(ProbeError::new("reference_missing", "not fetched"));
-        assert_eq!(
-            find(&judge(&facts, &Tables::embedded()), "ort.reference").status,
-            Status::Fail
-        );
+        assert_eq!(judged(&facts, "ort.reference").status, Status::Fail);
     }
 }

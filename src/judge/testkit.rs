@@ -188,16 +188,10 @@ impl FactsBuilder {
     fn push_lib(self, component: Component, path: &str, version: &str, via: FoundVia) -> Self {
         self.map(|f| {
             f.libraries.push(LibraryFacts {
-                component,
-                path: path.to_string(),
                 real_path: Some(format!("{path}.real")),
-                soname: None,
-                needed: Vec::new(),
                 version: Some(v(version)),
-                version_source: None,
                 found_via: vec![via],
-                loader_selected: false,
-                problem: None,
+                ..LibraryFacts::new(component, path)
             })
         })
     }

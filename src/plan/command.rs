@@ -198,12 +198,33 @@ fn run(
     let failed = status == Status::Fail;
     let suggestions = failed.then(|| suggest(&base, target, tables));
     let host_line = format!("{host_label}: {}", crate::render::machine_summary(&base));
+    let outcome = Outcome {
+        subject,
+        host_line,
+        status,
+        checks,
+        suggestions,
+    };
     let out = match doctor.format {
-        Format::Json => render_json(&subject, &host_line, status, &checks, suggestions.as_ref()),
-        _ => render_text(&subject, &host_line, status, &checks, suggestions.as_ref()),
+        Format::Json => render_json(&outcome),
+        _ => render_text(&outcome),
     };
     println!("{out}");
     Ok(if failed { EXIT_FAIL } else { EXIT_OK })
+}
+
+/// Everything one run prints: the subject, the host it was judged on, and the verdict.
+struct Outcome {
+    /// What was judged.
+    subject: Subject,
+    /// e.g. "this host: …".
+    host_line: String,
+    /// The worst status of `checks`.
+    status: Status,
+    /// Every check against the host.
+    checks: Vec<Check>,
+    /// What the host does run, when the subject fails.
+    suggestions: Option<Suggestions>,
 }
 
 fn verdict(status: Status) -> &'static str {
@@ -250,19 +271,17 @@ fn suggestion_lines(subject: &Subject, s: &Suggestions) -> Vec<String> {
     lines
 }
 
-fn render_text(
-    subject: &Subject,
-    host_line: &str,
-    status: Status,
-    checks: &[Check],
-    suggestions: Option<&Suggestions>,
-) -> String {
-    let mut out = format!("{}\n  {}\n", subject.title, subject.details);
-    if let Some(src) = &subject.source {
+fn render_text(outcome: &Outcome) -> String {
+    let mut out = format!("{}\n  {}\n", outcome.subject.title, outcome.subject.details);
+    if let Some(src) = &outcome.subject.source {
         out.push_str(&format!("  source: {src}\n"));
     }
-    out.push_str(&format!("{host_line}\nverdict: {}\n\n", verdict(status)));
-    for c in checks {
+    out.push_str(&format!(
+        "{}\nverdict: {}\n\n",
+        outcome.host_line,
+        verdict(outcome.status)
+    ));
+    for c in &outcome.checks {
         out.push_str(&format!(
             "  {:4} {}: {}\n",
             c.status.label(),
@@ -275,37 +294,31 @@ fn render_text(
             }
         }
     }
-    if checks.is_empty() {
+    if outcome.checks.is_empty() {
         out.push_str("  (no check applies)\n");
     }
-    if let Some(s) = suggestions {
+    if let Some(s) = &outcome.suggestions {
         out.push_str("\nwhat this host does run:\n");
-        for line in suggestion_lines(subject, s) {
+        for line in suggestion_lines(&outcome.subject, s) {
             out.push_str(&format!("  {line}\n"));
         }
     }
     out.trim_end().to_string()
 }
 
-fn render_json(
-    subject: &Subject,
-    host_line: &str,
-    status: Status,
-    checks: &[Check],
-    suggestions: Option<&Suggestions>,
-) -> String {
+fn render_json(outcome: &Outcome) -> String {
     let doc = json!({
-        "subject": subject.title,
-        "details": subject.details,
-        "source": subject.source,
-        "host": host_line,
-        "verdict": verdict(status),
-        "checks": checks,
-        "suggestions": suggestions.map(|s| json!({
+        "subject": outcome.subject.title,
+        "details": outcome.subject.details,
+        "source": outcome.subject.source,
+        "host": outcome.host_line,
+        "verdict": verdict(outcome.status),
+        "checks": outcome.checks,
+        "suggestions": outcome.suggestions.as_ref().map(|s| json!({
             "newest_clean_cuda": s.newest_clean.as_ref().map(|v| v.to_string()),
             "newest_running_cuda": s.newest_running.as_ref().map(|v| v.to_string()),
             "newest_ngc_release": s.newest_ngc.as_ref().map(|(r, _)| r.clone()),
-            "lines": suggestion_lines(subject, s),
+            "lines": suggestion_lines(&outcome.subject, s),
         })),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -133,16 +133,12 @@ fn library(
     via: FoundVia,
 ) -> LibraryFacts {
     LibraryFacts {
-        component,
-        path: path.to_string(),
-        real_path: None,
         soname: Some(soname.to_string()),
-        needed: Vec::new(),
         version: Some(version),
         version_source: Some(VersionSource::VersionFile),
         found_via: vec![via],
         loader_selected: true,
-        problem: None,
+        ..LibraryFacts::new(component, path)
     }
 }
 
@@ -290,10 +286,7 @@ pub fn suggest(base: &Facts, template: &Target, tables: &Tables) -> Suggestions 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(s: &str) -> DottedVersion {
-        DottedVersion::parse(s).unwrap()
-    }
+    use crate::compat::rows::testing::v;
 
     fn tables() -> Tables {
         Tables::load(None).unwrap()

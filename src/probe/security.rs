@@ -178,16 +178,9 @@ mod tests {
 
     fn library(path: &str) -> LibraryFacts {
         LibraryFacts {
-            component: Component::Cudart,
-            path: path.to_string(),
             real_path: Some(path.to_string()),
-            soname: None,
-            needed: Vec::new(),
-            version: None,
-            version_source: None,
-            found_via: Vec::new(),
             loader_selected: true,
-            problem: None,
+            ..LibraryFacts::new(Component::Cudart, path)
         }
     }
 

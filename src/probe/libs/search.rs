@@ -23,27 +23,28 @@ const MAX_LISTING: usize = 4096;
 /// Most matches kept from one wildcard.
 const MAX_MATCHES: usize = 64;
 
+/// The multiarch directories (Debian layout) of x86-64, then of AArch64.
+const MULTIARCH_DIRS: [[&str; 2]; 2] = [
+    ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"],
+    ["/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"],
+];
+
+/// The default directories searched after the multiarch ones (RPM layout, then plain).
+const COMMON_DIRS: [&str; 4] = ["/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+
 /// The loader's default directories for this architecture, in its search order.
 pub fn default_dirs() -> [&'static str; 6] {
-    if cfg!(target_arch = "aarch64") {
-        [
-            "/lib/aarch64-linux-gnu",
-            "/usr/lib/aarch64-linux-gnu",
-            "/lib64",
-            "/usr/lib64",
-            "/lib",
-            "/usr/lib",
-        ]
-    } else {
-        [
-            "/lib/x86_64-linux-gnu",
-            "/usr/lib/x86_64-linux-gnu",
-            "/lib64",
-            "/usr/lib64",
-            "/lib",
-            "/usr/lib",
-        ]
-    }
+    let [a, b] = MULTIARCH_DIRS[usize::from(cfg!(target_arch = "aarch64"))];
+    let [c, d, e, f] = COMMON_DIRS;
+    [a, b, c, d, e, f]
+}
+
+/// The default directories of both architectures hwcheck knows (x86-64, then AArch64), for a
+/// search that itself skips files of another architecture, as the loader does.
+pub fn default_dirs_any_arch() -> [&'static str; 8] {
+    let [[a, b], [c, d]] = MULTIARCH_DIRS;
+    let [e, f, g, h] = COMMON_DIRS;
+    [a, b, c, d, e, f, g, h]
 }
 
 /// The absolute directories of LD_LIBRARY_PATH, inside the root (relative entries name the

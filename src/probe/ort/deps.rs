@@ -8,24 +8,12 @@
 use crate::context::SystemContext;
 use crate::facts::ProbeError;
 use crate::probe::elf::{self, ElfInfo};
-use crate::probe::libs::ldcache;
+use crate::probe::libs::{ldcache, search};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// Most libraries visited in one dependency tree (a CUDA provider has about 30).
 const MAX_VISITED: usize = 256;
-
-/// The loader's default directories (x86-64 and AArch64, Debian multiarch and RPM layouts).
-const DEFAULT_DIRS: [&str; 8] = [
-    "/lib/x86_64-linux-gnu",
-    "/usr/lib/x86_64-linux-gnu",
-    "/lib/aarch64-linux-gnu",
-    "/usr/lib/aarch64-linux-gnu",
-    "/lib64",
-    "/usr/lib64",
-    "/lib",
-    "/usr/lib",
-];
 
 /// Where the loader would look, captured once per run.
 #[derive(Clone, Debug, Default)]
@@ -58,7 +46,10 @@ impl SearchPath {
                 .map(|d| ctx.path(d))
                 .collect(),
             cache: by_soname,
-            default_dirs: DEFAULT_DIRS.iter().map(|d| ctx.path(d)).collect(),
+            default_dirs: search::default_dirs_any_arch()
+                .iter()
+                .map(|d| ctx.path(d))
+                .collect(),
         }
     }
 
