@@ -80,6 +80,27 @@ fn impostor(root: &FakeRoot, system_path: &str, soname: &str, how: Misbehave, ex
     assert!(status.success(), "cc failed for {system_path}");
 }
 
+/// Compiles an impostor of `soname` into [`DIR`]; returns its path inside the root.
+fn fault_lib(root: &FakeRoot, soname: &str, how: Misbehave, export: Export) -> String {
+    let path = lib(soname);
+    impostor(root, &path, soname, how, export);
+    path
+}
+
+/// Compiles an impostor ONNX Runtime at [`ORT`], without the ORT API.
+fn ort_impostor(root: &FakeRoot, how: Misbehave) {
+    impostor(root, ORT, "libonnxruntime.so.1", how, Export::Nothing);
+}
+
+/// Cuts the file at `system_path` inside `root` down to `len` bytes.
+fn truncate(root: &FakeRoot, system_path: &str, len: u64) {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(root.at(system_path))
+        .unwrap();
+    file.set_len(len).unwrap();
+}
+
 const CUDART: Export = Export::OutParam("cudaRuntimeGetVersion", 13000);
 const CUDNN: Export = Export::Size("cudnnGetVersion", 91400);
 const LIBCUDA: Export = Export::OutParam("cuDriverGetVersion", 13000);
@@ -122,13 +143,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudart.so.13 segfaults in a constructor",
         build: |r| {
-            impostor(
-                r,
-                &lib("libcudart.so.13"),
-                "libcudart.so.13",
-                Misbehave::Segv,
-                CUDART,
-            );
+            fault_lib(r, "libcudart.so.13", Misbehave::Segv, CUDART);
             no_args()
         },
         expect: &["/opt/fault/lib/libcudart.so.13", "crashed with SIGSEGV"],
@@ -137,13 +152,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudnn.so.9 calls abort() in a constructor",
         build: |r| {
-            impostor(
-                r,
-                &lib("libcudnn.so.9"),
-                "libcudnn.so.9",
-                Misbehave::Abort,
-                CUDNN,
-            );
+            fault_lib(r, "libcudnn.so.9", Misbehave::Abort, CUDNN);
             no_args()
         },
         expect: &["/opt/fault/lib/libcudnn.so.9", "crashed with SIGABRT"],
@@ -152,13 +161,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudart.so.13 hangs forever in its constructor",
         build: |r| {
-            impostor(
-                r,
-                &lib("libcudart.so.13"),
-                "libcudart.so.13",
-                Misbehave::Hang,
-                CUDART,
-            );
+            fault_lib(r, "libcudart.so.13", Misbehave::Hang, CUDART);
             no_args()
         },
         expect: &["/opt/fault/lib/libcudart.so.13", "timed out after 2 s"],
@@ -167,13 +170,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudnn.so.9 calls exit(0) in a constructor",
         build: |r| {
-            impostor(
-                r,
-                &lib("libcudnn.so.9"),
-                "libcudnn.so.9",
-                Misbehave::Exit,
-                CUDNN,
-            );
+            fault_lib(r, "libcudnn.so.9", Misbehave::Exit, CUDNN);
             no_args()
         },
         expect: &[
@@ -185,14 +182,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudart.so.13 lacks cudaRuntimeGetVersion",
         build: |r| {
-            let p = lib("libcudart.so.13");
-            impostor(
-                r,
-                &p,
-                "libcudart.so.13",
-                Misbehave::Nothing,
-                Export::Nothing,
-            );
+            fault_lib(r, "libcudart.so.13", Misbehave::Nothing, Export::Nothing);
             no_args()
         },
         expect: &["/opt/fault/lib/libcudart.so.13", "cudaRuntimeGetVersion"],
@@ -202,13 +192,7 @@ const FAULTS: &[Fault] = &[
         name: "libcudnn.so.9 reports an absurd version",
         build: |r| {
             let absurd = Export::Size("cudnnGetVersion", 4_000_000_000);
-            impostor(
-                r,
-                &lib("libcudnn.so.9"),
-                "libcudnn.so.9",
-                Misbehave::Nothing,
-                absurd,
-            );
+            fault_lib(r, "libcudnn.so.9", Misbehave::Nothing, absurd);
             no_args()
         },
         expect: &["/opt/fault/lib/libcudnn.so.9", "out of any real range"],
@@ -218,13 +202,7 @@ const FAULTS: &[Fault] = &[
         name: "libcudart.so.13 reports a version of another major",
         build: |r| {
             let lie = Export::OutParam("cudaRuntimeGetVersion", 11080);
-            impostor(
-                r,
-                &lib("libcudart.so.13"),
-                "libcudart.so.13",
-                Misbehave::Nothing,
-                lie,
-            );
+            fault_lib(r, "libcudart.so.13", Misbehave::Nothing, lie);
             no_args()
         },
         expect: &[
@@ -236,13 +214,8 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudart.so.13 is a truncated ELF file",
         build: |r| {
-            let p = lib("libcudart.so.13");
-            impostor(r, &p, "libcudart.so.13", Misbehave::Nothing, CUDART);
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(r.at(&p))
-                .unwrap();
-            file.set_len(200).unwrap();
+            let p = fault_lib(r, "libcudart.so.13", Misbehave::Nothing, CUDART);
+            truncate(r, &p, 200);
             no_args()
         },
         expect: &["/opt/fault/lib/libcudart.so.13", "truncated"],
@@ -251,8 +224,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudnn.so.9 is built for AArch64 (wrong architecture)",
         build: |r| {
-            let p = lib("libcudnn.so.9");
-            impostor(r, &p, "libcudnn.so.9", Misbehave::Nothing, CUDNN);
+            let p = fault_lib(r, "libcudnn.so.9", Misbehave::Nothing, CUDNN);
             let foreign = if cfg!(target_arch = "aarch64") {
                 62
             } else {
@@ -267,8 +239,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libcudart.so.13 is unreadable (mode 000)",
         build: |r| {
-            let p = lib("libcudart.so.13");
-            impostor(r, &p, "libcudart.so.13", Misbehave::Nothing, CUDART);
+            let p = fault_lib(r, "libcudart.so.13", Misbehave::Nothing, CUDART);
             std::fs::set_permissions(r.at(&p), std::fs::Permissions::from_mode(0o000)).unwrap();
             no_args()
         },
@@ -313,13 +284,7 @@ const FAULTS: &[Fault] = &[
         name: "libcuda.so.1 segfaults in a constructor",
         build: |r| {
             r.write("/proc/driver/nvidia/version", KERNEL_MODULE);
-            impostor(
-                r,
-                &lib("libcuda.so.1"),
-                "libcuda.so.1",
-                Misbehave::Segv,
-                LIBCUDA,
-            );
+            fault_lib(r, "libcuda.so.1", Misbehave::Segv, LIBCUDA);
             full_run()
         },
         expect: &["libcuda", "crashed with SIGSEGV"],
@@ -329,13 +294,7 @@ const FAULTS: &[Fault] = &[
         name: "libcuda.so.1 hangs forever in its constructor",
         build: |r| {
             r.write("/proc/driver/nvidia/version", KERNEL_MODULE);
-            impostor(
-                r,
-                &lib("libcuda.so.1"),
-                "libcuda.so.1",
-                Misbehave::Hang,
-                LIBCUDA,
-            );
+            fault_lib(r, "libcuda.so.1", Misbehave::Hang, LIBCUDA);
             full_run()
         },
         expect: &["libcuda", "timed out after 2 s"],
@@ -344,13 +303,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libonnxruntime.so segfaults in a constructor (--ort)",
         build: |r| {
-            impostor(
-                r,
-                ORT,
-                "libonnxruntime.so.1",
-                Misbehave::Segv,
-                Export::Nothing,
-            );
+            ort_impostor(r, Misbehave::Segv);
             ort_args(ORT)
         },
         expect: &[ORT, "crashed with SIGSEGV"],
@@ -359,13 +312,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libonnxruntime.so hangs forever in its constructor (--ort)",
         build: |r| {
-            impostor(
-                r,
-                ORT,
-                "libonnxruntime.so.1",
-                Misbehave::Hang,
-                Export::Nothing,
-            );
+            ort_impostor(r, Misbehave::Hang);
             ort_args(ORT)
         },
         expect: &[ORT, "timed out after 2 s"],
@@ -374,13 +321,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libonnxruntime.so calls exit(0) in a constructor (--ort)",
         build: |r| {
-            impostor(
-                r,
-                ORT,
-                "libonnxruntime.so.1",
-                Misbehave::Exit,
-                Export::Nothing,
-            );
+            ort_impostor(r, Misbehave::Exit);
             ort_args(ORT)
         },
         expect: &[ORT, "exited with status 0 before reporting a result"],
@@ -389,13 +330,7 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libonnxruntime.so lacks OrtGetApiBase (--ort)",
         build: |r| {
-            impostor(
-                r,
-                ORT,
-                "libonnxruntime.so.1",
-                Misbehave::Nothing,
-                Export::Nothing,
-            );
+            ort_impostor(r, Misbehave::Nothing);
             ort_args(ORT)
         },
         expect: &[ORT, "OrtGetApiBase"],
@@ -404,18 +339,8 @@ const FAULTS: &[Fault] = &[
     Fault {
         name: "libonnxruntime.so is a truncated ELF file (--ort)",
         build: |r| {
-            impostor(
-                r,
-                ORT,
-                "libonnxruntime.so.1",
-                Misbehave::Nothing,
-                Export::Nothing,
-            );
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(r.at(ORT))
-                .unwrap();
-            file.set_len(100).unwrap();
+            ort_impostor(r, Misbehave::Nothing);
+            truncate(r, ORT, 100);
             ort_args(ORT)
         },
         expect: &[ORT, "cannot be loaded"],
@@ -560,13 +485,7 @@ fn hwcheck_survives_every_injected_fault() {
 #[test]
 fn the_table_names_the_broken_file_too() {
     let root = FakeRoot::new();
-    impostor(
-        &root,
-        &lib("libcudart.so.13"),
-        "libcudart.so.13",
-        Misbehave::Segv,
-        CUDART,
-    );
+    fault_lib(&root, "libcudart.so.13", Misbehave::Segv, CUDART);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hwcheck"));
     cmd.env_clear()
         .env("LD_LIBRARY_PATH", DIR)
@@ -634,13 +553,7 @@ fn secrets_in_the_environment_never_reach_the_report() {
 #[test]
 fn a_library_in_a_world_writable_directory_is_reported() {
     let root = FakeRoot::new();
-    impostor(
-        &root,
-        &lib("libcudart.so.13"),
-        "libcudart.so.13",
-        Misbehave::Nothing,
-        CUDART,
-    );
+    fault_lib(&root, "libcudart.so.13", Misbehave::Nothing, CUDART);
     std::fs::set_permissions(root.at(DIR), std::fs::Permissions::from_mode(0o777)).unwrap();
     let report = quick_report(&root, &[("LD_LIBRARY_PATH", DIR)]);
     let dirs = check(&report, "security.library_dirs");

@@ -75,6 +75,16 @@ pub fn probe(ctx: &SystemContext) -> Vec<ToolkitFacts> {
         }
         let (version, problem) = match read_version(&canonical) {
             Ok(v) => (Some(v), None),
+            // NVIDIA's runtime images ship /usr/local/cuda-13.0 without version.json: the
+            // directory's name is then the best evidence, and the missing file is still said.
+            Err(e) if e.code == "missing_version_file" => match dir_name_version(&canonical) {
+                Some(v) => {
+                    let message =
+                        format!("{}; version {v} taken from the directory name", e.message);
+                    (Some(v), Some(ProbeError::new(e.code, message)))
+                }
+                None => (None, Some(e)),
+            },
             Err(e) => (None, Some(e)),
         };
         out.push(ToolkitFacts {
@@ -88,6 +98,12 @@ pub fn probe(ctx: &SystemContext) -> Vec<ToolkitFacts> {
         seen.push(canonical);
     }
     out
+}
+
+/// The version in a toolkit directory's name: "cuda-13.0" -> 13.0; `None` for "cuda".
+pub fn dir_name_version(root: &Path) -> Option<DottedVersion> {
+    let name = root.file_name()?.to_str()?;
+    DottedVersion::parse(name.strip_prefix("cuda-")?).ok()
 }
 
 /// The toolkit version from version.json, else version.txt.
@@ -164,6 +180,18 @@ pub fn component_version(lib_dir: &Path, key: &str) -> Option<DottedVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toolkit_directory_name_gives_its_version() {
+        assert_eq!(
+            dir_name_version(Path::new("/usr/local/cuda-13.0"))
+                .unwrap()
+                .to_string(),
+            "13.0"
+        );
+        assert!(dir_name_version(Path::new("/usr/local/cuda")).is_none());
+        assert!(dir_name_version(Path::new("/usr/local/cuda-x")).is_none());
+    }
     use crate::probe::read::testing::{ctx, write};
 
     /// Head of /usr/local/cuda-13.0/version.json as shipped with CUDA 13.0.2.
