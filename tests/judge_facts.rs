@@ -79,6 +79,34 @@ fn healthy_h100_has_no_failure() {
     expect("h100", &checks, "tensorrt.present", "SKIP");
 }
 
+/// The report recorded on the real H100 (driver 580.159.04, onnxruntime-gpu 1.31.1 given with
+/// `--ort`, TensorRT not installed): re-judged, the GPU stack passes and the only FAIL is the
+/// TensorRT provider, naming the missing libnvinfer.so.10.
+#[test]
+fn recorded_h100_report_rejudges_to_the_same_verdict() {
+    let (code, checks) = judge("h100_recorded_ortgpu.json");
+    assert_eq!(failing_ids(&checks), vec!["ort.provider.tensorrt"], "{checks:#?}");
+    assert_eq!(code, 1);
+    for id in [
+        "driver.nvml",
+        "driver.kernel_module_matches",
+        "driver.cuda_init",
+        "gpu.compute_capability",
+        "cuda.runtime.driver_sufficient",
+        "cuda.forward_compat",
+        "ort.provider.cuda",
+        "detection.cuda",
+        "detection.agreement",
+    ] {
+        expect("recorded h100", &checks, id, "PASS");
+    }
+    let trt = checks
+        .iter()
+        .find(|c| c["id"] == "ort.provider.tensorrt")
+        .expect("tensorrt row");
+    assert!(trt["summary"].as_str().unwrap_or("").contains("libnvinfer.so.10"), "{trt:#}");
+}
+
 #[test]
 fn every_check_of_a_failure_carries_a_fix() {
     for name in [
