@@ -3,10 +3,13 @@
 //! CPU, the YOLO layouts decode the hand-known boxes of tests/fixtures/detect (made by
 //! tools/make_layout_fixtures.py), and every bad input is a clear exit-2 error.
 
+mod support;
+
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::check;
 
 const REFERENCE_VAR: &str = "HWCHECK_REFERENCE_ORT";
 
@@ -41,13 +44,6 @@ fn hwcheck(args: &[&str]) -> (i32, String, String) {
 fn json(stdout: &str, stderr: &str) -> Value {
     serde_json::from_str(stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}\nstderr: {stderr}"))
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id} in {report}"))
 }
 
 /// A 128x64 grey PNG: letterboxed into the fixtures' 64x64 input at scale 0.5.

@@ -15,7 +15,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{set_elf_machine, FakeRoot};
+use support::{check, set_elf_machine, FakeRoot};
 
 /// Where impostors sit: first on LD_LIBRARY_PATH of the fake root.
 const DIR: &str = "/opt/fault/lib";
@@ -516,13 +516,6 @@ fn quick_report(root: &FakeRoot, env: &[(&str, &str)]) -> Value {
         .arg(root.path());
     let out = run_with_timeout(cmd, RUN_LIMIT).expect("hwcheck finishes");
     serde_json::from_str(&out.stdout).expect("a JSON report")
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|c| c.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id}"))
 }
 
 #[test]

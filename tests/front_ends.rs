@@ -2,11 +2,14 @@
 //! junit`, `diff`. Each runs the real binary on saved facts (or a planned host), happy path and
 //! bad input.
 
+mod support;
+
 use assert_cmd::cargo::cargo_bin_cmd;
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use support::{check, ids};
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
@@ -34,8 +37,8 @@ fn run(args: &[&str]) -> (i32, String, String) {
     run_with(args, Vec::new())
 }
 
-/// Facts of a host with `driver` (CUDA `cuda`) and one GPU of compute capability `cc`.
-fn facts(dir: &Path, name: &str, driver: &str, cuda: &str, gpu: &str, cc: &str) -> PathBuf {
+/// Facts of a host with `driver` (CUDA `cuda`) and one H100, saved as `dir/name`.
+fn facts(dir: &Path, name: &str, driver: &str, cuda: &str) -> PathBuf {
     let value = json!({
         "schema_version": 1,
         "hwcheck_version": "0.1.0",
@@ -49,7 +52,7 @@ fn facts(dir: &Path, name: &str, driver: &str, cuda: &str, gpu: &str, cc: &str) 
             },
             "kernel_module": {"version": driver, "raw": format!("NVRM version: NVIDIA UNIX x86_64 Kernel Module  {driver}")}
         },
-        "gpus": [{"index": 0, "name": gpu, "compute_capability": cc, "memory_total_bytes": 85520809984u64}],
+        "gpus": [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "compute_capability": "9.0", "memory_total_bytes": 85520809984u64}],
         "cuda_driver_api": {"driver_api_version": cuda, "init_code": 0, "device_count": 1}
     });
     let path = dir.join(name);
@@ -58,14 +61,7 @@ fn facts(dir: &Path, name: &str, driver: &str, cuda: &str, gpu: &str, cc: &str) 
 }
 
 fn h100(dir: &Path) -> PathBuf {
-    facts(
-        dir,
-        "h100.json",
-        "580.159.04",
-        "13.0",
-        "NVIDIA H100 80GB HBM3",
-        "9.0",
-    )
+    facts(dir, "h100.json", "580.159.04", "13.0")
 }
 
 fn parse(stdout: &str) -> Value {
@@ -105,12 +101,7 @@ fn explain_reads_stdin_and_looks_at_saved_facts() {
     );
     assert_eq!(code, 0, "{out}{err}");
     let doc = parse(&out);
-    let ids: Vec<&str> = doc["matches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|m| m["id"].as_str())
-        .collect();
+    let ids = ids(&doc["matches"]);
     assert!(ids.contains(&"cublaslt-12-missing"), "{ids:?}");
     assert!(doc["machine"].as_str().unwrap().contains("h100.json"));
     assert_eq!(doc["matches"][0]["this_machine"]["checked"], true);
@@ -243,41 +234,27 @@ fn image_reads_ngc_and_pytorch_tags_and_judges_this_hosts_facts() {
 fn compat_judges_a_cuda_version_against_a_driver() {
     let (code, out, _) = run(&["compat", "--cuda", "11.4", "--driver", "450.80.02"]);
     assert_eq!(code, 0, "{out}");
-    let (code, out, _) = run(&[
-        "compat",
-        "--cuda",
-        "12.4",
-        "--driver",
-        "450.80.02",
-        "--gpu",
-        "T4",
-    ]);
+    let with_gpu = |gpu| {
+        run(&[
+            "compat",
+            "--cuda",
+            "12.4",
+            "--driver",
+            "450.80.02",
+            "--gpu",
+            gpu,
+        ])
+    };
+    let (code, out, _) = with_gpu("T4");
     assert_eq!(code, 1, "{out}");
     let (code, _, err) = run(&["compat", "--cuda", "twelve", "--driver", "450.80.02"]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = run(&[
-        "compat",
-        "--cuda",
-        "12.4",
-        "--driver",
-        "450.80.02",
-        "--gpu",
-        "Voodoo 5",
-    ]);
+    let (code, _, err) = with_gpu("Voodoo 5");
     assert_eq!(code, 2);
     assert!(err.contains("unknown GPU"), "{err}");
 }
 
 // ---- --require and --format junit ----
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report}"))
-}
 
 #[test]
 fn requirements_become_checks_and_impossible_ones_fail() {
@@ -353,22 +330,8 @@ fn junit_has_one_testcase_per_check() {
 #[test]
 fn diff_shows_what_changed_between_two_reports() {
     let dir = tempfile::tempdir().unwrap();
-    let a = facts(
-        dir.path(),
-        "a.json",
-        "550.90.07",
-        "12.4",
-        "NVIDIA H100 80GB HBM3",
-        "9.0",
-    );
-    let b = facts(
-        dir.path(),
-        "b.json",
-        "550.107.02",
-        "12.4",
-        "NVIDIA H100 80GB HBM3",
-        "9.0",
-    );
+    let a = facts(dir.path(), "a.json", "550.90.07", "12.4");
+    let b = facts(dir.path(), "b.json", "550.107.02", "12.4");
     let (code, out, _) = run(&["diff", a.to_str().unwrap(), a.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(out.contains("no differences"), "{out}");

@@ -85,7 +85,11 @@ fn healthy_h100_has_no_failure() {
 #[test]
 fn recorded_h100_report_rejudges_to_the_same_verdict() {
     let (code, checks) = judge("h100_recorded_ortgpu.json");
-    assert_eq!(failing_ids(&checks), vec!["ort.provider.tensorrt"], "{checks:#?}");
+    assert_eq!(
+        failing_ids(&checks),
+        vec!["ort.provider.tensorrt"],
+        "{checks:#?}"
+    );
     assert_eq!(code, 1);
     for id in [
         "driver.nvml",
@@ -104,7 +108,13 @@ fn recorded_h100_report_rejudges_to_the_same_verdict() {
         .iter()
         .find(|c| c["id"] == "ort.provider.tensorrt")
         .expect("tensorrt row");
-    assert!(trt["summary"].as_str().unwrap_or("").contains("libnvinfer.so.10"), "{trt:#}");
+    assert!(
+        trt["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("libnvinfer.so.10"),
+        "{trt:#}"
+    );
 }
 
 #[test]

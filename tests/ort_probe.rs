@@ -5,9 +5,12 @@
 //! HWCHECK_REFERENCE_ORT_GPU (from `scripts/fetch-reference-ort.sh --gpu`) adds the GPU-build
 //! test: on a machine without CUDA its CUDA provider must fail naming the missing library.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use support::{check, ids};
 
 fn reference() -> Option<String> {
     match std::env::var("HWCHECK_REFERENCE_ORT") {
@@ -35,15 +38,6 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
         )
     });
     (code, report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {:#}", report["checks"]))
 }
 
 fn summary(c: &Value) -> &str {
@@ -170,12 +164,7 @@ fn the_gpu_build_without_cuda_names_every_missing_library() {
 fn providers_limits_the_probed_providers_to_the_cpu_and_those_asked_for() {
     let Some(lib) = reference() else { return };
     let (_, report) = run(&["--ort", &lib, "--no-detect", "--providers", "cuda"], &[]);
-    let ids: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["id"].as_str())
-        .collect();
+    let ids = ids(&report["checks"]);
     assert!(ids.contains(&"ort.provider.cpu"), "{ids:?}");
     assert!(ids.contains(&"ort.provider.cuda"), "{ids:?}");
     assert!(!ids.contains(&"ort.provider.tensorrt"), "{ids:?}");

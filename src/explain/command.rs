@@ -66,20 +66,23 @@ fn read_text(text: &str) -> Result<String, AppError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// This machine's checks (quick probe) or those of `--facts FILE`, judged with `tables`.
+/// This machine's checks or those of `--facts FILE`, judged with `tables`. The probe leaves out
+/// only the person detector: `cuInit` and the provider sessions are what most known errors are
+/// about.
 fn machine_checks(
     args: &ExplainArgs,
     doctor: &DoctorArgs,
     tables: &Tables,
 ) -> Result<(String, Option<Vec<Check>>), AppError> {
     let mut probe_args = doctor.clone();
-    probe_args.quick = true;
+    probe_args.quick = false;
+    probe_args.no_detect = true;
     let label = match args.facts.as_ref().or(doctor.facts.as_ref()) {
         Some(path) => {
             probe_args.facts = Some(path.clone());
             format!("facts from {}", path.display())
         }
-        None => "this machine (quick probe)".to_string(),
+        None => "this machine (probed without the detector)".to_string(),
     };
     let facts = crate::app::gather(&probe_args)?;
     Ok((label, Some(crate::judge::judge(&facts, tables))))

@@ -16,7 +16,7 @@ pub struct Finding<'a> {
 /// How the machine side was learned, for the header line.
 #[derive(Clone, Debug)]
 pub struct Context {
-    /// e.g. "this machine (quick probe)", "facts from report.json", or "not checked".
+    /// e.g. "this machine (probed without the detector)", "facts from report.json", or "not checked".
     pub machine: String,
     /// True when the input was cut to the first MiB.
     pub truncated: bool,

@@ -1,9 +1,10 @@
 //! Builders of fake system roots for the integration tests: folders, symlinks, and real tiny
-//! shared libraries compiled with the system C compiler.
+//! shared libraries compiled with the system C compiler; and readers of hwcheck's JSON report.
 //!
-//! Shared by several test crates (fake_roots, faults); each uses only part of it.
+//! Shared by several test crates; each uses only part of it.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -109,4 +110,21 @@ pub fn set_elf_machine(path: &Path, machine: u16) {
     let mut bytes = std::fs::read(path).expect("read ELF");
     bytes[18..20].copy_from_slice(&machine.to_le_bytes());
     std::fs::write(path, bytes).expect("write ELF");
+}
+
+/// The check `id` of a JSON report; panics, showing the checks, when there is none.
+pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in {:#}", report["checks"]))
+}
+
+/// The `id` of every item of a JSON array (checks, explain matches).
+pub fn ids(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .expect("a JSON array")
+        .iter()
+        .filter_map(|item| item["id"].as_str())
+        .collect()
 }
