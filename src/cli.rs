@@ -1,30 +1,107 @@
 //! Command-line interface. Only this module knows clap; it turns arguments into plain options.
 
-use crate::facts::ort::Provider;
-use crate::render::Format;
-use clap::{Parser, Subcommand};
+use crate::options::{
+    Detect, Diff, Doctor, Explain, Global, Invocation, Machine, Output, Plan, PlanHost,
+    PlanSubject, ProbeDepth,
+};
+use clap::{Parser, Subcommand, ValueEnum};
+use hwcheck_model::facts::ort::Provider;
+use hwcheck_render::Format;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// hwcheck: will GPU inference work here, and if not, exactly why and what to change.
 #[derive(Debug, Parser)]
 #[command(name = "hwcheck", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true, max_term_width = 100)]
 pub struct Cli {
     /// What to do; without a command, run the doctor.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// Options of the doctor run.
     #[command(flatten)]
     pub doctor: DoctorArgs,
+}
+
+/// Formats of commands that print a report of checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A table for people.
+    Table,
+    /// The full report as JSON (facts + checks), for machines and `--facts`.
+    Json,
+    /// Markdown, to paste into a support ticket.
+    Markdown,
+    /// JUnit XML, one testcase per check, for CI test reports.
+    Junit,
+}
+
+/// Formats of commands that print an answer rather than a report (`explain`, `diff`, `image`,
+/// `compat`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AnswerFormat {
+    /// Text for people.
+    Table,
+    /// JSON for machines.
+    Json,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Markdown => Format::Markdown,
+            ReportFormat::Junit => Format::Junit,
+        }
+    }
+}
+
+impl From<AnswerFormat> for Format {
+    fn from(f: AnswerFormat) -> Self {
+        match f {
+            AnswerFormat::Table => Format::Table,
+            AnswerFormat::Json => Format::Json,
+        }
+    }
+}
+
+/// Options every command takes (before or after the command's name).
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Load compat tables from DIR (files there replace the built-in ones of the same name).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub tables: Option<PathBuf>,
+    /// Per-probe timeout in seconds for isolated child probes (more than 0, at most 3600).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, global = true)]
+    pub timeout: f64,
+    /// Probe a fake system root instead of "/" (tests, support replays).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+    /// ONNX Runtime library (libonnxruntime.so*) to probe first; ORT_DYLIB_PATH is also honoured.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub ort: Option<PathBuf>,
+    /// Also probe hwcheck's pinned reference ONNX Runtime (CPU build), fetched by
+    /// scripts/fetch-reference-ort.sh.
+    #[arg(long, global = true)]
+    pub reference_runtime: bool,
+    /// Probe only these execution providers besides the CPU (comma-separated short names:
+    /// cuda, tensorrt, openvino, rocm, dnnl); default: every provider the ORT build has.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_provider, global = true)]
+    pub providers: Vec<Provider>,
 }
 
 /// Options of a doctor run (the default command).
 #[derive(Debug, Clone, clap::Args)]
 pub struct DoctorArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Treat WARN as FAIL for the exit code.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub strict: bool,
     /// Skip slow probes (ONNX Runtime sessions, detection).
     #[arg(long)]
@@ -32,30 +109,11 @@ pub struct DoctorArgs {
     /// Re-judge a saved JSON report (or facts) instead of probing this machine.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
-    /// Probe a fake system root instead of "/" (tests, support replays).
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
-    /// Load compat tables from DIR (files there replace the built-in ones of the same name).
-    #[arg(long, value_name = "DIR", global = true)]
-    pub tables: Option<PathBuf>,
-    /// Per-probe timeout in seconds for isolated child probes.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, global = true)]
-    pub timeout: f64,
-    /// ONNX Runtime library (libonnxruntime.so*) to probe first; ORT_DYLIB_PATH is also honoured.
-    #[arg(long, value_name = "PATH", global = true)]
-    pub ort: Option<PathBuf>,
-    /// Also probe hwcheck's pinned reference ONNX Runtime (CPU build), fetched by scripts/fetch-reference-ort.sh.
-    #[arg(long, global = true)]
-    pub reference_runtime: bool,
-    /// Probe only these execution providers besides the CPU (comma-separated short names:
-    /// cuda, tensorrt, openvino, rocm, dnnl); default: every provider the ORT build has.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_provider, global = true)]
-    pub providers: Vec<Provider>,
     /// Skip the person-detection check (provider sessions still run on the probe model).
     #[arg(long)]
     pub no_detect: bool,
-    /// Timed inference runs per provider for the detection check.
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    /// Timed inference runs per provider for the detection check (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
     /// Take driver and GPU facts from a recorded report instead of asking NVML (tests, support).
     #[arg(long, value_name = "FILE", hide = true)]
@@ -98,9 +156,15 @@ pub struct DetectArgs {
     /// Write each picture with the boxes and scores drawn, as PNG, into DIR.
     #[arg(long, value_name = "DIR")]
     pub annotate: Option<PathBuf>,
-    /// Timed inference runs per provider.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    /// Timed inference runs per provider (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Treat WARN as FAIL for the exit code.
+    #[arg(long)]
+    pub strict: bool,
     /// ONNX Runtime intra-op threads (default: ONNX Runtime's own choice).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -118,6 +182,9 @@ pub struct ExplainArgs {
     /// Only match the text; do not look at any machine.
     #[arg(long)]
     pub no_probe: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnswerFormat::Table)]
+    pub format: AnswerFormat,
 }
 
 /// The host `image` and `compat` judge against: this machine unless `--driver`/`--gpu` plan
@@ -133,6 +200,9 @@ pub struct PlanHostArgs {
     /// Take this host's facts from a saved report instead of probing.
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnswerFormat::Table)]
+    pub format: AnswerFormat,
 }
 
 /// Arguments of `hwcheck image`.
@@ -169,6 +239,9 @@ pub struct DiffArgs {
     /// The second report (e.g. from the broken machine).
     #[arg(value_name = "B.json")]
     pub after: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AnswerFormat::Table)]
+    pub format: AnswerFormat,
 }
 
 /// Parses one `--providers` entry.
@@ -177,4 +250,108 @@ fn parse_provider(name: &str) -> Result<Provider, String> {
         let known: Vec<&str> = Provider::ALL.iter().map(|p| p.short_name()).collect();
         format!("unknown provider {name:?} (known: {})", known.join(", "))
     })
+}
+
+/// Turns parsed arguments into the options of one command, validating what clap cannot.
+pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
+    let g = cli.global;
+    if !(g.timeout.is_finite() && g.timeout > 0.0 && g.timeout <= 3600.0) {
+        return Err(format!(
+            "--timeout must be more than 0 and at most 3600 seconds, got {}",
+            g.timeout
+        ));
+    }
+    let global = Global {
+        tables: g.tables,
+        timeout: Duration::from_secs_f64(g.timeout),
+        root: g.root,
+        ort: g.ort,
+        reference_runtime: g.reference_runtime,
+        providers: g.providers,
+    };
+    let d = cli.doctor;
+    let invocation = match cli.command {
+        None => Invocation::Doctor(Doctor {
+            machine: match d.facts {
+                Some(path) => Machine::Saved(path),
+                None => Machine::Probe(ProbeDepth {
+                    quick: d.quick,
+                    no_detect: d.no_detect,
+                    runs: d.runs,
+                    nvml_facts: d.nvml_facts,
+                }),
+            },
+            output: Output {
+                format: d.format.into(),
+                strict: d.strict,
+            },
+            requirements: d
+                .require
+                .iter()
+                .map(|e| hwcheck_judge::require::parse(e).map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?,
+        }),
+        Some(Command::Explain(a)) => Invocation::Explain(Explain {
+            text: a.text,
+            machine: (!a.no_probe).then(|| {
+                a.facts.map_or_else(
+                    || {
+                        Machine::Probe(ProbeDepth {
+                            no_detect: true,
+                            ..ProbeDepth::default()
+                        })
+                    },
+                    Machine::Saved,
+                )
+            }),
+            format: a.format.into(),
+        }),
+        Some(Command::Diff(a)) => Invocation::Diff(Diff {
+            before: a.before,
+            after: a.after,
+            format: a.format.into(),
+        }),
+        Some(Command::Image(a)) => Invocation::Plan(Plan {
+            subject: PlanSubject::Image(a.reference),
+            format: a.host.format.into(),
+            host: plan_host(a.host),
+        }),
+        Some(Command::Compat(a)) => Invocation::Plan(Plan {
+            subject: PlanSubject::Cuda {
+                cuda: a.cuda,
+                cudnn: a.cudnn,
+            },
+            format: a.host.format.into(),
+            host: plan_host(a.host),
+        }),
+        Some(Command::Detect(a)) => Invocation::Detect(Detect {
+            model: a.model,
+            images: a.images,
+            annotate: a.annotate,
+            runs: a.runs,
+            threads: a.threads,
+            output: Output {
+                format: a.format.into(),
+                strict: a.strict,
+            },
+        }),
+    };
+    Ok((global, invocation))
+}
+
+/// The host of `image`/`compat`: a saved report, or a quick probe of this machine.
+fn plan_host(a: PlanHostArgs) -> PlanHost {
+    PlanHost {
+        driver: a.driver,
+        gpu: a.gpu,
+        machine: a.facts.map_or_else(
+            || {
+                Machine::Probe(ProbeDepth {
+                    quick: true,
+                    ..ProbeDepth::default()
+                })
+            },
+            Machine::Saved,
+        ),
+    }
 }

@@ -1,32 +1,44 @@
 //! The `hwcheck` binary: parses arguments, runs, maps the outcome to an exit code.
 
+mod app;
+mod cli;
+mod commands;
+mod options;
+
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some(hwcheck::isolate::PROBE_SUBCOMMAND) {
+    if args.get(1).map(String::as_str) == Some(hwcheck_probe::isolate::PROBE_SUBCOMMAND) {
         let kind = args.get(2).map_or("", String::as_str);
         let arg = args.get(3).map_or("null", String::as_str);
-        return hwcheck::isolate::child_main(kind, arg);
+        return hwcheck_probe::isolate::child_main(hwcheck_probe::CHILD_KINDS, kind, arg);
     }
-    let cli = match hwcheck::cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
-                ExitCode::from(hwcheck::app::EXIT_ERROR)
+                ExitCode::from(app::EXIT_ERROR)
             } else {
                 ExitCode::SUCCESS
             };
         }
     };
-    match hwcheck::app::run(cli) {
+    let (global, invocation) = match cli::resolve(cli) {
+        Ok(resolved) => resolved,
+        Err(message) => {
+            eprintln!("hwcheck: error: {message}");
+            return ExitCode::from(app::EXIT_ERROR);
+        }
+    };
+    match app::run(&global, invocation) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("hwcheck: error: {e:#}");
-            ExitCode::from(hwcheck::app::EXIT_ERROR)
+            ExitCode::from(app::EXIT_ERROR)
         }
     }
 }

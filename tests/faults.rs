@@ -8,7 +8,7 @@
 
 mod support;
 
-use hwcheck::isolate::run_with_timeout;
+use hwcheck_probe::isolate::run_with_timeout;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -454,7 +454,7 @@ fn hwcheck_survives_every_injected_fault() {
         );
     }
     let started = Instant::now();
-    let results = hwcheck::probe::libs::identify::run_bounded(FAULTS, PARALLEL_RUNS, |fault| {
+    let results = hwcheck_probe::libs::identify::run_bounded(FAULTS, PARALLEL_RUNS, |fault| {
         let root = FakeRoot::new();
         let args = (fault.build)(&root);
         run_hwcheck(&root, &args, fault.unprivileged)

@@ -12,12 +12,12 @@ fuzz_target!(|data: &[u8]| {
     };
     // Raw wait statuses: exit 0, exit 1, killed by SIGSEGV, killed by SIGABRT.
     for raw in [0, 256, 11, 6] {
-        let captured = hwcheck::isolate::Captured {
+        let captured = hwcheck_probe::isolate::Captured {
             status: std::process::ExitStatus::from_raw(raw),
             stdout: String::from_utf8_lossy(out).into_owned(),
             stderr: String::from_utf8_lossy(err).into_owned(),
         };
-        let _ = hwcheck::isolate::decode_result::<serde_json::Value>(&captured);
-        let _ = hwcheck::isolate::decode_result::<hwcheck::facts::CudaDriverApiFacts>(&captured);
+        let _ = hwcheck_probe::isolate::decode_result::<serde_json::Value>(&captured);
+        let _ = hwcheck_probe::isolate::decode_result::<hwcheck_model::facts::CudaDriverApiFacts>(&captured);
     }
 });

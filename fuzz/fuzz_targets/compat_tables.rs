@@ -2,7 +2,7 @@
 //! that table is loaded (parsed and validated) from the directory.
 #![no_main]
 
-use hwcheck::compat::{arch, cuda_driver, cudnn, errors, forward_compat, gpus, images, ort};
+use hwcheck_compat::{arch, cuda_driver, cudnn, errors, forward_compat, gpus, images, ort};
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use std::sync::OnceLock;

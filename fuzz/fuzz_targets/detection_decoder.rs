@@ -2,7 +2,7 @@
 //! any output shapes and values (a user's --model can produce anything).
 #![no_main]
 
-use hwcheck::detect::layouts::{decode, detect, people, Output};
+use hwcheck_detect::layouts::{decode, detect, people, Output};
 use libfuzzer_sys::fuzz_target;
 
 fn take_f32(data: &mut &[u8]) -> Option<f32> {

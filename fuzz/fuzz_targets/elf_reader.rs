@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     if file.write_all(data).is_err() {
         return;
     }
-    let _ = hwcheck::probe::elf::read_dynamic(file.path());
+    let _ = hwcheck_probe::elf::read_dynamic(file.path());
 });

@@ -5,9 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 use std::sync::OnceLock;
 
-fn tables() -> &'static hwcheck::compat::Tables {
-    static TABLES: OnceLock<hwcheck::compat::Tables> = OnceLock::new();
-    TABLES.get_or_init(hwcheck::compat::Tables::embedded)
+fn tables() -> &'static hwcheck_compat::Tables {
+    static TABLES: OnceLock<hwcheck_compat::Tables> = OnceLock::new();
+    TABLES.get_or_init(hwcheck_compat::Tables::embedded)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -18,14 +18,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     if let Ok(facts) = hwcheck::app::load_facts(file.path()) {
-        let checks = hwcheck::judge::judge(&facts, tables());
-        let report = hwcheck::check::Report::new(facts, checks, false);
+        let checks = hwcheck_judge::judge(&facts, tables());
+        let report = hwcheck_model::check::Report::new(facts, checks, false);
         for format in [
-            hwcheck::render::Format::Table,
-            hwcheck::render::Format::Json,
-            hwcheck::render::Format::Markdown,
+            hwcheck_render::Format::Table,
+            hwcheck_render::Format::Json,
+            hwcheck_render::Format::Markdown,
         ] {
-            let _ = hwcheck::render::render(&report, format, false);
+            let _ = hwcheck_render::render(&report, format, false);
         }
     }
 });

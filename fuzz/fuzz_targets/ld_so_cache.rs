@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = hwcheck::probe::libs::ldcache::parse_ld_so_cache(data);
+    let _ = hwcheck_probe::libs::ldcache::parse_ld_so_cache(data);
 });

@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = hwcheck::detect::preprocess::decode(data);
+    let _ = hwcheck_detect::preprocess::decode(data);
 });

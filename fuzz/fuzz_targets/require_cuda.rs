@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = hwcheck::probe::environment::require_cuda::parse_require_cuda(&text);
+    let _ = hwcheck_probe::environment::require_cuda::parse_require_cuda(&text);
 });

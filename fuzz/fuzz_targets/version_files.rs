@@ -5,9 +5,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = hwcheck::probe::toolkits::parse_version_json(&text);
-    let _ = hwcheck::probe::toolkits::parse_version_txt(&text);
-    let _ = hwcheck::probe::libs::version::parse_cudnn_header(&text);
-    let _ = hwcheck::probe::libs::version::parse_tensorrt_header(&text);
-    let _ = hwcheck::probe::host::parse_os_release(&text);
+    let _ = hwcheck_probe::toolkits::parse_version_json(&text);
+    let _ = hwcheck_probe::toolkits::parse_version_txt(&text);
+    let _ = hwcheck_probe::libs::version::parse_cudnn_header(&text);
+    let _ = hwcheck_probe::libs::version::parse_tensorrt_header(&text);
+    let _ = hwcheck_probe::host::parse_os_release(&text);
 });

@@ -1,0 +1,528 @@
+//! Detection checks: golden answers per provider, cross-provider agreement, timings.
+//!
+//! - `detection.<provider>` (e.g. `detection.cpu`, `detection.cuda`): the detector ran on that
+//!   provider and, for the bundled check, found exactly the golden people (IoU >= 0.9, score
+//!   within 0.02) and nobody in the picture without people.
+//! - `detection.agreement`: every provider found the same people as the first one (the CPU
+//!   provider, probed first), by the same rule.
+//! - `detection.run`: SKIP when detection could not be attempted.
+
+use hwcheck_model::check::{Area, Check};
+use hwcheck_model::facts::Code;
+use hwcheck_compat::Tables;
+use hwcheck_detect::bundled;
+use hwcheck_detect::golden::{compare, Comparison, Golden, TOLERANCE};
+use hwcheck_model::facts::detection::{Detection, DetectionFacts, ProviderRun, Timings};
+use hwcheck_model::facts::Facts;
+use std::collections::BTreeMap;
+
+/// Judges detection facts.
+pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
+    let _ = tables;
+    judge_detection(&facts.detection, bundled::golden().ok().as_ref())
+}
+
+/// The checks of `detection` against `golden` (the bundled answers; `None` if unreadable).
+pub fn judge_detection(detection: &DetectionFacts, golden: Option<&Golden>) -> Vec<Check> {
+    if let Some(why) = &detection.not_run {
+        return vec![Check::skip(
+            "detection.run",
+            Area::Detection,
+            format!("person detection not run: {why}"),
+        )];
+    }
+    let threshold = detection
+        .score_threshold
+        .unwrap_or(hwcheck_detect::golden::SCORE_THRESHOLD);
+    let reference = match (&detection.model, golden) {
+        (Some(_), _) => Reference::Custom,
+        (None, Some(g)) if detection.model_sha256.as_deref() == Some(g.model_sha256.as_str()) => {
+            Reference::Golden(g)
+        }
+        (None, _) => Reference::Unknown,
+    };
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut checks: Vec<Check> = detection
+        .runs
+        .iter()
+        .map(|run| {
+            let short = run.provider.short_name();
+            let n = seen.entry(short).or_insert(0);
+            *n += 1;
+            let id = match *n {
+                1 => format!("detection.{short}"),
+                // Same suffix as the ort.provider checks of further installs.
+                k => format!("detection.{short}.install{k}"),
+            };
+            judge_run(id, run, &reference, threshold)
+        })
+        .collect();
+    checks.extend(agreement(&detection.runs, threshold));
+    checks
+}
+
+/// What a provider's people are compared with.
+enum Reference<'a> {
+    /// The bundled golden answers.
+    Golden(&'a Golden),
+    /// The user's model or pictures: no known answers.
+    Custom,
+    /// The facts name another bundled model than this hwcheck's golden answers.
+    Unknown,
+}
+
+fn judge_run(id: String, run: &ProviderRun, reference: &Reference, threshold: f32) -> Check {
+    let label = run.provider.label();
+    if let Some(e) = &run.error {
+        return with_context(
+            Check::fail(
+                id,
+                Area::Detection,
+                format!(
+                    "the person detector could not run on {label}: {}",
+                    e.message
+                ),
+            ),
+            run,
+        )
+        .with_fix(fix_for(&e.code));
+    }
+    if let Some((image, e)) = run
+        .images
+        .iter()
+        .find_map(|i| i.error.as_ref().map(|e| (&i.image, e)))
+    {
+        return with_context(
+            Check::fail(
+                id,
+                Area::Detection,
+                format!("{label}: picture {image} failed: {}", e.message),
+            ),
+            run,
+        );
+    }
+    let check = match reference {
+        Reference::Golden(g) => golden_check(id, run, g, threshold),
+        Reference::Custom => {
+            let people: usize = run.images.iter().map(|i| i.people.len()).sum();
+            let mut c = Check::pass(
+                id,
+                Area::Detection,
+                format!("{label}: ran on {} picture(s), {people} person(s) found", run.images.len()),
+            );
+            for i in &run.images {
+                c = c.with_evidence(format!("{}: {}", i.image, describe_people(&i.people)));
+            }
+            c
+        }
+        Reference::Unknown => Check::skip(
+            id,
+            Area::Detection,
+            format!("{label}: ran, but these facts name a different bundled model than this hwcheck's golden answers"),
+        ),
+    };
+    with_context(check, run)
+}
+
+fn golden_check(id: String, run: &ProviderRun, golden: &Golden, threshold: f32) -> Check {
+    let label = run.provider.label();
+    let mut problems = Vec::new();
+    let mut evidence = Vec::new();
+    for g in &golden.images {
+        let Some(got) = run.images.iter().find(|i| i.image == g.image) else {
+            problems.push(format!("{} was not run", g.image));
+            continue;
+        };
+        let c = compare(&g.people, &got.people, threshold, TOLERANCE);
+        evidence.push(format!(
+            "{}: {}",
+            g.image,
+            describe_comparison(&g.people, &c)
+        ));
+        if !c.agrees() {
+            problems.push(format!("{}: {}", g.image, describe_difference(&c)));
+        }
+    }
+    let check = if problems.is_empty() {
+        let people: usize = golden.images.iter().map(|g| g.people.len()).sum();
+        Check::pass(
+            id,
+            Area::Detection,
+            format!(
+                "{label}: found the {people} expected people in {} pictures, nobody where there is nobody",
+                golden.images.len()
+            ),
+        )
+    } else {
+        Check::fail(
+            id,
+            Area::Detection,
+            format!("{label}: detections differ from the golden answers: {}", problems.join("; ")),
+        )
+        .with_fix(format!(
+            "Run `hwcheck detect --annotate DIR` and look at the boxes. If the CPU provider agrees with the golden answers and {label} does not, {label}'s kernels or libraries compute wrong results: check the library versions in this report against the ONNX Runtime build's requirements"
+        ))
+    };
+    evidence.into_iter().fold(check, Check::with_evidence)
+}
+
+/// Adds the input, layout, timings and library lines every provider row carries.
+fn with_context(mut check: Check, run: &ProviderRun) -> Check {
+    let version = run.ort_version.as_deref().unwrap_or("version unknown");
+    check = check.with_evidence(format!("ONNX Runtime {version}: {}", run.library));
+    if let Some(input) = &run.input {
+        check = check.with_evidence(format!("input {input}"));
+    }
+    if let Some(layout) = &run.layout {
+        check = check.with_evidence(format!("outputs: {layout}"));
+    }
+    if let Some(t) = &run.timings {
+        check = check.with_evidence(describe_timings(t));
+    }
+    if run.provider.is_nvidia() {
+        check = check.with_evidence(
+            "ONNX Runtime places some nodes of a detector (NMS, Loop, shape arithmetic) on the CPU by design; that is expected, not a fallback",
+        );
+    }
+    check
+}
+
+/// "session 112.0 ms, first inference 30.1 ms, steady median 11.2 ms, p95 12.9 ms (5 runs), whole pipeline 15.0 ms".
+pub fn describe_timings(t: &Timings) -> String {
+    let opt = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1} ms"));
+    format!(
+        "timings: session {:.1} ms, first inference {:.1} ms, steady median {}, p95 {} ({} runs), whole pipeline median {}",
+        t.session_ms,
+        t.first_inference_ms,
+        opt(t.median_ms),
+        opt(t.p95_ms),
+        t.runs,
+        opt(t.pipeline_median_ms)
+    )
+}
+
+fn describe_people(people: &[Detection]) -> String {
+    if people.is_empty() {
+        return "nobody".to_string();
+    }
+    let list: Vec<String> = people.iter().map(describe_person).collect();
+    list.join(", ")
+}
+
+fn describe_person(d: &Detection) -> String {
+    let b = d.bbox;
+    format!(
+        "{:.3} at (ymin {:.3}, xmin {:.3}, ymax {:.3}, xmax {:.3})",
+        d.score, b.ymin, b.xmin, b.ymax, b.xmax
+    )
+}
+
+fn describe_comparison(expected: &[Detection], c: &Comparison) -> String {
+    match (c.worst_iou, c.worst_score_diff) {
+        (Some(iou), Some(diff)) => format!(
+            "{} of {} expected people matched (lowest IoU {iou:.3}, largest score difference {diff:.3})",
+            c.matched,
+            expected.len()
+        ),
+        _ if expected.is_empty() && c.extra.is_empty() => "nobody expected, nobody found".to_string(),
+        _ => format!("{} of {} expected people matched", c.matched, expected.len()),
+    }
+}
+
+fn describe_difference(c: &Comparison) -> String {
+    let mut parts = Vec::new();
+    if !c.missing.is_empty() {
+        parts.push(format!("missing {}", describe_people(&c.missing)));
+    }
+    if !c.extra.is_empty() {
+        parts.push(format!("unexpected {}", describe_people(&c.extra)));
+    }
+    parts.join(", ")
+}
+
+/// "CUDA (ORT 1.31.1)": a run's provider and the ONNX Runtime it ran on.
+fn run_label(run: &ProviderRun) -> String {
+    match &run.ort_version {
+        Some(v) => format!("{} (ORT {v})", run.provider.label()),
+        None => run.provider.label().to_string(),
+    }
+}
+
+/// `detection.agreement`: every provider that ran vs the first that ran.
+fn agreement(runs: &[ProviderRun], threshold: f32) -> Option<Check> {
+    let ran: Vec<&ProviderRun> = runs
+        .iter()
+        .filter(|r| r.error.is_none() && r.images.iter().all(|i| i.error.is_none()))
+        .collect();
+    let (first, others) = ran.split_first()?;
+    if others.is_empty() {
+        return None;
+    }
+    let base = run_label(first);
+    let mut problems = Vec::new();
+    for other in others {
+        for (a, b) in first.images.iter().zip(&other.images) {
+            let c = compare(&a.people, &b.people, threshold, TOLERANCE);
+            if !c.agrees() {
+                problems.push(format!(
+                    "{} on {}: {}",
+                    run_label(other),
+                    a.image,
+                    describe_difference(&c)
+                ));
+            }
+        }
+    }
+    let names: Vec<String> = others.iter().map(|r| run_label(r)).collect();
+    let check = if problems.is_empty() {
+        Check::pass(
+            "detection.agreement",
+            Area::Detection,
+            format!(
+                "{} found the same people as {base} in every picture",
+                names.join(", ")
+            ),
+        )
+    } else {
+        Check::fail(
+            "detection.agreement",
+            Area::Detection,
+            format!("providers disagree with {base}: {}", problems.join("; ")),
+        )
+        .with_fix("A provider that finds other people than the CPU on the same model computes wrong results: check its library versions against the ONNX Runtime build's requirements, and compare annotated pictures (`hwcheck detect --annotate DIR`)")
+    };
+    Some(check.with_evidence(format!(
+        "same person: IoU >= {}, score within {} (boxes within {} of the {threshold} threshold may fall either side)",
+        TOLERANCE.min_iou, TOLERANCE.max_score_diff, TOLERANCE.max_score_diff
+    )))
+}
+
+/// What to do about a run that failed, by error code.
+fn fix_for(code: &Code) -> String {
+    match code {
+        Code::TimedOut => "The detector did not finish in time: raise --timeout (a GPU provider's first session can take tens of seconds, TensorRT builds engines), or look for a hung driver".to_string(),
+        Code::Crashed => "ONNX Runtime crashed while running the detector on this provider: see the ONNX Runtime checks for missing or mismatched libraries".to_string(),
+        _ => "See the ONNX Runtime checks for this provider; `hwcheck explain \"<the message>\"` explains the exact error".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hwcheck_model::check::Status;
+    use hwcheck_detect::golden::GoldenImage;
+    use hwcheck_model::facts::detection::{BBox, ImageDetections};
+    use hwcheck_model::facts::ort::Provider;
+    use hwcheck_model::facts::ProbeError;
+
+    fn person(score: f32, xmax: f32) -> Detection {
+        Detection {
+            bbox: BBox {
+                ymin: 0.1,
+                xmin: 0.0,
+                ymax: 1.0,
+                xmax,
+            },
+            score,
+        }
+    }
+
+    fn golden() -> Golden {
+        Golden {
+            model_sha256: "abc".into(),
+            score_threshold: 0.4,
+            reference: "test".into(),
+            images: vec![
+                GoldenImage {
+                    image: "people.png".into(),
+                    people: vec![person(0.9, 0.7)],
+                },
+                GoldenImage {
+                    image: "empty.png".into(),
+                    people: vec![],
+                },
+            ],
+        }
+    }
+
+    fn run(provider: Provider, people: Vec<Detection>, empty: Vec<Detection>) -> ProviderRun {
+        ProviderRun {
+            library: "/opt/ort/libonnxruntime.so.1.31.1".into(),
+            ort_version: Some("1.31.1".into()),
+            provider,
+            input: Some("image_tensor:0 uint8 0-255 NHWC 300x300 stretched".into()),
+            layout: Some("SSD".into()),
+            images: vec![
+                ImageDetections {
+                    image: "people.png".into(),
+                    people,
+                    error: None,
+                },
+                ImageDetections {
+                    image: "empty.png".into(),
+                    people: empty,
+                    error: None,
+                },
+            ],
+            timings: Some(Timings {
+                session_ms: 100.0,
+                first_inference_ms: 20.0,
+                median_ms: Some(10.0),
+                p95_ms: Some(12.0),
+                runs: 5,
+                pipeline_median_ms: Some(14.0),
+            }),
+            error: None,
+        }
+    }
+
+    fn facts(runs: Vec<ProviderRun>) -> DetectionFacts {
+        DetectionFacts {
+            model: None,
+            model_sha256: Some("abc".into()),
+            score_threshold: Some(0.4),
+            runs,
+            not_run: None,
+        }
+    }
+
+    fn status_of<'a>(checks: &'a [Check], id: &str) -> &'a Check {
+        checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no {id} in {checks:?}"))
+    }
+
+    #[test]
+    fn matching_golden_passes_with_timings_in_evidence() {
+        let checks = judge_detection(
+            &facts(vec![run(Provider::Cpu, vec![person(0.905, 0.71)], vec![])]),
+            Some(&golden()),
+        );
+        let c = status_of(&checks, "detection.cpu");
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+        assert!(
+            c.evidence
+                .iter()
+                .any(|e| e.contains("steady median 10.0 ms")),
+            "{c:?}"
+        );
+        // One provider: no agreement row.
+        assert!(checks.iter().all(|c| c.id != "detection.agreement"));
+    }
+
+    #[test]
+    fn a_person_in_the_empty_picture_fails() {
+        let checks = judge_detection(
+            &facts(vec![run(
+                Provider::Cpu,
+                vec![person(0.9, 0.7)],
+                vec![person(0.8, 0.5)],
+            )]),
+            Some(&golden()),
+        );
+        let c = status_of(&checks, "detection.cpu");
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.summary.contains("empty.png: unexpected 0.800"),
+            "{}",
+            c.summary
+        );
+    }
+
+    #[test]
+    fn a_missing_person_fails() {
+        let checks = judge_detection(
+            &facts(vec![run(Provider::Cpu, vec![], vec![])]),
+            Some(&golden()),
+        );
+        assert!(status_of(&checks, "detection.cpu")
+            .summary
+            .contains("missing 0.900"));
+    }
+
+    #[test]
+    fn providers_are_compared_with_each_other() {
+        let ok = judge_detection(
+            &facts(vec![
+                run(Provider::Cpu, vec![person(0.9, 0.7)], vec![]),
+                run(Provider::Cuda, vec![person(0.91, 0.7)], vec![]),
+            ]),
+            Some(&golden()),
+        );
+        assert_eq!(status_of(&ok, "detection.agreement").status, Status::Pass);
+        let cuda = status_of(&ok, "detection.cuda");
+        assert!(cuda
+            .evidence
+            .iter()
+            .any(|e| e.contains("on the CPU by design")));
+        let bad = judge_detection(
+            &facts(vec![
+                run(Provider::Cpu, vec![person(0.9, 0.7)], vec![]),
+                run(Provider::Cuda, vec![person(0.9, 0.3)], vec![]),
+            ]),
+            Some(&golden()),
+        );
+        assert_eq!(status_of(&bad, "detection.agreement").status, Status::Fail);
+        assert_eq!(status_of(&bad, "detection.cuda").status, Status::Fail);
+    }
+
+    #[test]
+    fn a_failed_run_is_a_fail_with_a_fix() {
+        let mut r = run(Provider::Cuda, vec![], vec![]);
+        r.error = Some(ProbeError::new(Code::TimedOut, "timed out after 60 s"));
+        r.timings = None;
+        let checks = judge_detection(&facts(vec![r]), Some(&golden()));
+        let c = status_of(&checks, "detection.cuda");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.fix.as_deref().unwrap_or_default().contains("--timeout"));
+    }
+
+    #[test]
+    fn another_model_is_not_compared_with_these_answers() {
+        let mut f = facts(vec![run(Provider::Cpu, vec![], vec![])]);
+        f.model_sha256 = Some("other".into());
+        assert_eq!(
+            status_of(&judge_detection(&f, Some(&golden())), "detection.cpu").status,
+            Status::Skip
+        );
+    }
+
+    #[test]
+    fn a_custom_model_lists_what_it_found_and_ids_stay_unique() {
+        let mut f = facts(vec![
+            run(Provider::Cpu, vec![person(0.9, 0.7)], vec![]),
+            run(Provider::Cpu, vec![person(0.9, 0.7)], vec![]),
+        ]);
+        f.model = Some("yolo.onnx".into());
+        let checks = judge_detection(&f, None);
+        let c = status_of(&checks, "detection.cpu");
+        assert_eq!(c.status, Status::Pass);
+        assert!(
+            c.evidence
+                .iter()
+                .any(|e| e.starts_with("people.png: 0.900 at")),
+            "{c:?}"
+        );
+        assert_eq!(
+            status_of(&checks, "detection.cpu.install2").status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn not_run_is_a_skip_with_the_reason() {
+        let f = DetectionFacts {
+            not_run: Some("no ONNX Runtime provider opened a session".into()),
+            ..DetectionFacts::default()
+        };
+        let checks = judge_detection(&f, None);
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Skip);
+    }
+
+    #[test]
+    fn the_bundled_golden_answers_load() {
+        assert!(bundled::golden().is_ok());
+    }
+}

@@ -1,0 +1,543 @@
+//! Driver checks: NVML, kernel module vs user-space libraries, `cuInit`.
+
+use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER, RELOAD_FIX};
+use hwcheck_model::check::{Area, Check};
+use hwcheck_compat::Tables;
+use hwcheck_model::facts::{Component, CudaDriverApiFacts, Facts, ProbeError, SKIPPED_CUINIT};
+use hwcheck_model::version::DottedVersion;
+
+const NVML: &str = "driver.nvml";
+const KERNEL: &str = "driver.kernel_module_matches";
+const CUINIT: &str = "driver.cuda_init";
+
+/// Judges the driver.
+pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
+    vec![
+        nvml(facts, tables),
+        kernel_module_matches(facts),
+        cuda_init(facts),
+    ]
+}
+
+fn nvml(facts: &Facts, tables: &Tables) -> Check {
+    let n = &facts.driver.nvml;
+    match (&n.error, &n.driver_version) {
+        (None, Some(version)) => nvml_answered(facts, tables, version),
+        (Some(error), _) => nvml_failed(facts, error),
+        (None, None) if stack::driver_absent(facts) => no_driver(facts, None),
+        (None, None) => Check::skip(NVML, Area::Driver, "NVML was not queried"),
+    }
+}
+
+fn nvml_answered(facts: &Facts, tables: &Tables, version: &DottedVersion) -> Check {
+    let n = &facts.driver.nvml;
+    let cuda = n.cuda_driver_version.clone().or_else(|| {
+        let row = tables
+            .cuda_driver
+            .newest_supported(version, stack::platform(facts));
+        row.map(|r| r.cuda.clone())
+    });
+    let supports = cuda.map_or(String::new(), |c| format!(" supports CUDA <= {c}"));
+    let mut check = if n.device_count == Some(0) {
+        Check::fail(
+            NVML,
+            Area::Driver,
+            format!("driver {version} is loaded but NVML sees no GPU"),
+        )
+        .with_fix(
+            "Check that the GPU is on the bus (`lspci | grep -i nvidia`) and look in `dmesg` for NVIDIA Xid \
+             errors; in a container, check NVIDIA_VISIBLE_DEVICES and start it with --gpus.",
+        )
+    } else {
+        Check::pass(NVML, Area::Driver, format!("driver {version}{supports}"))
+    };
+    if let Some(path) = &n.library_path {
+        check = check.with_evidence(format!("libnvidia-ml: {path}"));
+    }
+    if let Some(nv) = &n.nvml_version {
+        check = check.with_evidence(format!("NVML version {nv}"));
+    }
+    if let Some(count) = n.device_count {
+        check = check.with_evidence(format!("{count} GPU(s)"));
+    }
+    match tables.forward_compat.branch(version) {
+        Some(b) => check
+            .with_evidence(format!("forward_compat.toml branch {}", b.describe()))
+            .with_source(&b.source),
+        None => check,
+    }
+}
+
+fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
+    let seen = format!("NVML error {}: {}", error.code, error.message);
+    let container = stack::in_container(facts);
+    let kernel = facts.driver.kernel_module.as_ref();
+    let kernel_text = kernel
+        .and_then(|k| k.version.as_ref())
+        .map_or("?".to_string(), DottedVersion::to_string);
+    let check = match error.code.normalized().as_str() {
+        _ if stack::driver_absent(facts) => return no_driver(facts, Some(error)),
+        "libloadingerror" | "librarynotfound" | "notfound" => Check::fail(
+            NVML,
+            Area::Driver,
+            format!("NVIDIA kernel module {kernel_text} is loaded but libnvidia-ml.so.1 cannot be loaded"),
+        )
+        .with_fix(if container {
+            "The NVIDIA Container Toolkit did not mount the driver libraries: set \
+             NVIDIA_DRIVER_CAPABILITIES=compute,utility (or all) and start the container with --gpus all."
+        } else {
+            "Install the driver's user-space libraries of the same version as the kernel module \
+             (e.g. the libnvidia-compute/nvidia-utils packages of that branch), or reinstall the driver."
+        }),
+        "drivernotloaded" => Check::fail(
+            NVML,
+            Area::Driver,
+            "NVIDIA driver libraries are installed but the kernel driver is not loaded",
+        )
+        .with_fix(if container {
+            CONTAINER_GPU_FIX
+        } else {
+            "Load it with `sudo modprobe nvidia` and read `dmesg` if that fails: with Secure Boot the \
+             module must be signed, and after a kernel update it must be rebuilt (DKMS) or the driver \
+             reinstalled; then reboot."
+        }),
+        "librmversionmismatch" => Check::fail(
+            NVML,
+            Area::Driver,
+            format!(
+                "Driver/library version mismatch: kernel module {kernel_text}, user-space libraries {}: \
+                 reboot or reload the nvidia modules",
+                pick_version(facts, Component::Nvml)
+            ),
+        )
+        .with_fix(RELOAD_FIX),
+        "gpulost" => Check::fail(NVML, Area::Driver, "a GPU has fallen off the bus (NVML: GPU is lost)")
+            .with_fix(
+                "Look in `dmesg` for Xid 79; reset the GPU (`nvidia-smi -r -i <index>`) or reboot. If it \
+                 happens again, check power and PCIe seating, then have the GPU replaced (RMA).",
+            ),
+        "nopermission" => Check::fail(NVML, Area::Driver, "no permission to use the NVIDIA devices")
+            .with_fix(
+                "Give the user access to /dev/nvidia* (device permissions, the `video` group, udev \
+                 rules); in a container pass the GPUs with --gpus so the device cgroup allows them.",
+            ),
+        "timedout" => Check::fail(NVML, Area::Driver, "NVML did not answer in time: the driver may be hung")
+            .with_fix("Look in `dmesg` for NVIDIA Xid errors and reboot; a longer --timeout shows whether it is only slow."),
+        _ => Check::fail(NVML, Area::Driver, format!("NVML failed: {}", error.code)).with_fix(
+            "Run `nvidia-smi` to see the same failure and look in `dmesg` for NVIDIA errors; reinstalling \
+             the driver and rebooting clears most of them.",
+        ),
+    };
+    check.with_evidence(seen)
+}
+
+/// "580.95.05 (/lib/…)" of the loader's pick of a component, or "unknown".
+fn pick_version(facts: &Facts, component: Component) -> String {
+    stack::loader_pick(facts, component, false)
+        .and_then(|l| l.version.as_ref().map(|v| format!("{v} ({})", l.path)))
+        .unwrap_or_else(|| "of another version".to_string())
+}
+
+/// The one clear failure of a machine (or container) that no NVIDIA driver reaches.
+fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
+    let lib = match error.map(|e| e.code.normalized()).as_deref() {
+        Some("drivernotloaded") => "the user-space libraries are there but no kernel driver",
+        _ => "libnvidia-ml.so.1 cannot be loaded",
+    };
+    let host_module = facts
+        .driver
+        .kernel_module
+        .as_ref()
+        .and_then(|k| k.version.as_ref());
+    let check = if stack::in_container(facts) {
+        let summary = match host_module {
+            Some(v) => format!(
+                "no NVIDIA driver in this container: no /dev/nvidia* devices and {lib}, although the host's kernel module {v} is loaded (no GPU was passed in)"
+            ),
+            None => format!(
+                "no NVIDIA driver in this container: no kernel module, no /dev/nvidia* devices, and {lib}"
+            ),
+        };
+        Check::fail(NVML, Area::Driver, summary).with_fix(format!(
+            "{CONTAINER_GPU_FIX} If the host has no NVIDIA GPU, CUDA cannot work here: use the CPU execution provider."
+        ))
+    } else {
+        Check::fail(
+            NVML,
+            Area::Driver,
+            format!(
+                "no NVIDIA driver on this machine: no kernel module (/proc/driver/nvidia/version), no /dev/nvidia* devices, and {lib}"
+            ),
+        )
+        .with_fix(
+            "Install the NVIDIA driver for this GPU (e.g. `sudo ubuntu-drivers install` or the distribution's \
+             nvidia-driver package) and reboot. A machine without an NVIDIA GPU cannot run CUDA: use the CPU \
+             execution provider there.",
+        )
+        .with_evidence("/proc/driver/nvidia/version: absent")
+    };
+    let check = check.with_evidence("/dev/nvidia*: none");
+    match error {
+        Some(e) => check.with_evidence(format!("NVML error {}: {}", e.code, e.message)),
+        None => check,
+    }
+}
+
+fn kernel_module_matches(facts: &Facts) -> Check {
+    if stack::driver_absent(facts) {
+        return Check::skip(KERNEL, Area::Driver, NO_DRIVER);
+    }
+    let Some(km) = facts.driver.kernel_module.as_ref() else {
+        return Check::skip(
+            KERNEL,
+            Area::Driver,
+            "/proc/driver/nvidia/version cannot be read: nothing to compare",
+        );
+    };
+    let Some(kernel) = km.version.as_ref() else {
+        return Check::warn(
+            KERNEL,
+            Area::Driver,
+            "cannot read the kernel module's version from /proc/driver/nvidia/version",
+        )
+        .with_evidence(format!("read: {}", km.raw))
+        .with_fix("Run `cat /proc/driver/nvidia/version` and `nvidia-smi` to compare by hand.");
+    };
+    let mut others: Vec<(String, &DottedVersion)> = Vec::new();
+    if let Some(v) = &facts.driver.nvml.driver_version {
+        others.push(("NVML driver".to_string(), v));
+    }
+    for component in [Component::Nvml, Component::Libcuda] {
+        if let Some(lib) = stack::loader_pick(facts, component, false) {
+            if let Some(v) = &lib.version {
+                others.push((format!("{} ({})", component.label(), lib.path), v));
+            }
+        }
+    }
+    let nvml_says_mismatch = facts
+        .driver
+        .nvml
+        .error
+        .as_ref()
+        .is_some_and(|e| e.code.normalized() == "librmversionmismatch");
+    let differing: Vec<String> = others
+        .iter()
+        .filter(|(_, v)| *v != kernel)
+        .map(|(what, v)| format!("{what} {v}"))
+        .collect();
+    let evidence = std::iter::once(format!("kernel module {kernel}: {}", km.raw))
+        .chain(others.iter().map(|(what, v)| format!("{what}: {v}")));
+    let check = if !differing.is_empty() || nvml_says_mismatch {
+        let what = if differing.is_empty() {
+            "NVML reports a driver/library version mismatch".to_string()
+        } else {
+            stack::join_list(&differing)
+        };
+        Check::fail(
+            KERNEL,
+            Area::Driver,
+            format!("kernel module {kernel} does not match the user-space driver: {what}"),
+        )
+        .with_fix(RELOAD_FIX)
+    } else if others.is_empty() {
+        Check::skip(
+            KERNEL,
+            Area::Driver,
+            format!("kernel module {kernel}; no user-space driver version to compare with"),
+        )
+    } else {
+        Check::pass(
+            KERNEL,
+            Area::Driver,
+            format!("kernel module {kernel} matches the user-space driver"),
+        )
+    };
+    evidence.fold(check, Check::with_evidence)
+}
+
+fn cuda_init(facts: &Facts) -> Check {
+    if stack::driver_absent(facts) {
+        return Check::skip(CUINIT, Area::Driver, NO_DRIVER);
+    }
+    if facts.skipped.iter().any(|s| s == SKIPPED_CUINIT) {
+        return Check::skip(CUINIT, Area::Driver, SKIPPED_CUINIT);
+    }
+    let Some(api) = facts.cuda_driver_api.as_ref() else {
+        return no_libcuda(facts);
+    };
+    let check = match (&api.init_error, api.device_count) {
+        (None, Some(0)) => no_device(facts, "cuInit succeeded but CUDA sees no device"),
+        (None, count) => {
+            let version = api
+                .driver_api_version
+                .as_ref()
+                .map_or(String::new(), |v| format!(", driver API {v}"));
+            let devices = count.map_or(String::new(), |c| format!(", {c} device(s)"));
+            Check::pass(
+                CUINIT,
+                Area::Driver,
+                format!("cuInit succeeded{version}{devices}"),
+            )
+        }
+        (Some(error), _) => cuda_init_failed(facts, api, error),
+    };
+    let check = match &api.library_path {
+        Some(p) => check.with_evidence(format!("libcuda loaded: {p}")),
+        None => check,
+    };
+    match &api.init_error {
+        Some(e) => check.with_evidence(format!("cuInit: {} ({})", e.code, e.message)),
+        None => check,
+    }
+}
+
+fn no_libcuda(facts: &Facts) -> Check {
+    if stack::libs(facts, Component::Libcuda).next().is_some() {
+        return Check::skip(CUINIT, Area::Driver, "cuInit was not probed");
+    }
+    Check::fail(
+        CUINIT,
+        Area::Driver,
+        "libcuda.so.1 was not found: no CUDA program can start",
+    )
+    .with_fix(if stack::in_container(facts) {
+        "The container toolkit mounts libcuda only with the compute capability: set \
+         NVIDIA_DRIVER_CAPABILITIES=compute,utility (or all) and start the container with --gpus all."
+    } else {
+        "Install the driver's CUDA library (the libnvidia-compute / libcuda1 package of the installed \
+         driver branch) or reinstall the driver."
+    })
+}
+
+fn no_device(facts: &Facts, summary: &str) -> Check {
+    let check = Check::fail(CUINIT, Area::Driver, summary);
+    match stack::var(facts, hwcheck_model::env_vars::CUDA_VISIBLE_DEVICES) {
+        Some(value) => check
+            .with_evidence(format!("CUDA_VISIBLE_DEVICES={value:?}"))
+            .with_fix(format!(
+                "CUDA_VISIBLE_DEVICES={value:?} may hide the GPUs (see environment.cuda_visible_devices): \
+                 unset it or list valid GPU indices or UUIDs."
+            )),
+        None => check.with_fix(
+            "Check that `nvidia-smi` lists the GPU; in a container start it with --gpus all; look in \
+             `dmesg` for NVIDIA errors.",
+        ),
+    }
+}
+
+/// Maps a cuInit failure to its cause. Codes from the CUDA driver API (cuda.h).
+fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError) -> Check {
+    let code = api.init_code.unwrap_or(-1);
+    let name = error.code.normalized();
+    let libcuda = api.library_path.as_deref().unwrap_or("libcuda.so.1");
+    match (code, name.as_str()) {
+        (100, _) | (_, "nodevice") => {
+            no_device(facts, "cuInit: no CUDA-capable device (CUDA_ERROR_NO_DEVICE, 100)")
+        }
+        (803, _) | (_, "systemdrivermismatch") => Check::fail(
+            CUINIT,
+            Area::Driver,
+            format!(
+                "cuInit: CUDA_ERROR_SYSTEM_DRIVER_MISMATCH (803): {libcuda} does not match the kernel module {}",
+                stack::kernel_version(facts).map_or("?".to_string(), |v| v.to_string())
+            ),
+        )
+        .with_fix(
+            "If that libcuda is a cuda-compat copy (…/compat/), remove its directory from LD_LIBRARY_PATH \
+             and /etc/ld.so.conf.d (see cuda.forward_compat); otherwise reboot or reinstall so libcuda \
+             and the kernel module have the same version.",
+        ),
+        (804, _) | (_, "compatnotsupportedondevice") => Check::fail(
+            CUINIT,
+            Area::Driver,
+            "cuInit: CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE (804): forward compatibility was attempted on a GPU that does not support it",
+        )
+        .with_fix(
+            "Remove the cuda-compat directory from LD_LIBRARY_PATH / ld.so.conf (or use an image whose CUDA \
+             the host driver supports), and upgrade the host driver to one that supports this CUDA version.",
+        ),
+        (35, _) | (_, "insufficientdriver") => Check::fail(
+            CUINIT,
+            Area::Driver,
+            "cuInit: CUDA_ERROR_INSUFFICIENT_DRIVER (35): the kernel driver is older than this libcuda needs",
+        )
+        .with_fix("Upgrade the NVIDIA driver (see cuda.runtime.driver_sufficient for the version needed)."),
+        _ => Check::fail(
+            CUINIT,
+            Area::Driver,
+            format!("cuInit failed: {} ({})", error.code, error.message),
+        )
+        .with_fix(
+            "Run a CUDA sample (deviceQuery) to see the same failure; look in `dmesg` for NVIDIA Xid \
+             errors; a reboot clears a wedged driver.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hwcheck_model::check::Status;
+    use crate::testkit::{status, tables, FactsBuilder};
+
+    fn run(b: FactsBuilder) -> Vec<Check> {
+        judge(&b.build(), &tables())
+    }
+
+    #[test]
+    fn healthy_driver_passes_everything() {
+        let checks = run(FactsBuilder::h100());
+        for id in [NVML, KERNEL, CUINIT] {
+            assert_eq!(status(&checks, id), Status::Pass, "{id}: {checks:#?}");
+        }
+        let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
+        assert_eq!(nvml.summary, "driver 580.159.04 supports CUDA <= 13.0");
+        assert!(!nvml.sources.is_empty(), "branch row source");
+    }
+
+    #[test]
+    fn nothing_nvidia_gives_one_fail_and_skips() {
+        let checks = run(FactsBuilder::cpu_only());
+        let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
+        assert_eq!(nvml.status, Status::Fail);
+        assert!(
+            nvml.summary.starts_with("no NVIDIA driver on this machine"),
+            "{}",
+            nvml.summary
+        );
+        assert!(nvml
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("Install the NVIDIA driver"));
+        assert_eq!(status(&checks, KERNEL), Status::Skip);
+        assert_eq!(status(&checks, CUINIT), Status::Skip);
+    }
+
+    #[test]
+    fn no_driver_in_a_container_says_gpus_all() {
+        let b = FactsBuilder::cpu_only()
+            .container("docker")
+            .kernel("580.159.04");
+        let checks = run(b);
+        let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
+        assert!(
+            nvml.summary.contains("in this container"),
+            "{}",
+            nvml.summary
+        );
+        assert!(
+            nvml.summary.contains("host's kernel module 580.159.04"),
+            "{}",
+            nvml.summary
+        );
+        assert_eq!(status(&checks, CUINIT), Status::Skip);
+        assert!(nvml.fix.as_deref().unwrap().contains("--gpus all"));
+    }
+
+    #[test]
+    fn each_nvml_error_has_its_cause() {
+        let cases = [
+            ("LibRmVersionMismatch", "Driver/library version mismatch"),
+            ("NVML_ERROR_LIB_RM_VERSION_MISMATCH", "reboot or reload"),
+            ("GpuLost", "fallen off the bus"),
+            ("NoPermission", "no permission"),
+            ("DriverNotLoaded", "kernel driver is not loaded"),
+            ("LibloadingError", "libnvidia-ml.so.1 cannot be loaded"),
+            ("timed_out", "did not answer in time"),
+            ("Uninitialized", "NVML failed: Uninitialized"),
+        ];
+        for (code, text) in cases {
+            let b = FactsBuilder::h100().nvml_error(code, "message");
+            let checks = run(b);
+            let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
+            assert_eq!(nvml.status, Status::Fail, "{code}");
+            assert!(nvml.summary.contains(text), "{code}: {}", nvml.summary);
+            assert!(nvml.fix.is_some(), "{code}");
+        }
+    }
+
+    #[test]
+    fn driver_not_loaded_without_module_or_devices_is_no_driver() {
+        let b = FactsBuilder::cpu_only().nvml_error("DriverNotLoaded", "Driver Not Loaded");
+        let checks = run(b);
+        let nvml = checks.iter().find(|c| c.id == NVML).unwrap();
+        assert!(
+            nvml.summary.starts_with("no NVIDIA driver"),
+            "{}",
+            nvml.summary
+        );
+        assert!(nvml.summary.contains("no kernel driver"));
+    }
+
+    #[test]
+    fn zero_gpus_fails_nvml() {
+        let checks = run(FactsBuilder::h100().no_gpus());
+        assert_eq!(status(&checks, NVML), Status::Fail);
+    }
+
+    #[test]
+    fn kernel_and_library_versions_must_agree() {
+        let b = FactsBuilder::h100()
+            .nvml_error("LibRmVersionMismatch", "Driver/library version mismatch")
+            .kernel("580.95.05");
+        let checks = run(b);
+        let k = checks.iter().find(|c| c.id == KERNEL).unwrap();
+        assert_eq!(k.status, Status::Fail);
+        assert!(
+            k.summary.contains("580.95.05") && k.summary.contains("580.159.04"),
+            "{}",
+            k.summary
+        );
+        assert!(k.fix.as_deref().unwrap().contains("Reboot"));
+    }
+
+    #[test]
+    fn kernel_module_unreadable_skips() {
+        let mut facts = FactsBuilder::h100().build();
+        facts.driver.kernel_module = None;
+        assert_eq!(status(&judge(&facts, &tables()), KERNEL), Status::Skip);
+    }
+
+    #[test]
+    fn cuinit_errors_have_causes() {
+        let cases = [
+            ("CUDA_ERROR_SYSTEM_DRIVER_MISMATCH", 803, "803"),
+            ("CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE", 804, "804"),
+            ("CUDA_ERROR_INSUFFICIENT_DRIVER", 35, "35"),
+            ("CUDA_ERROR_UNKNOWN", 999, "cuInit failed"),
+        ];
+        for (name, code, text) in cases {
+            let checks = run(FactsBuilder::h100().cuinit(Some((name, code)), 0));
+            let c = checks.iter().find(|c| c.id == CUINIT).unwrap();
+            assert_eq!(c.status, Status::Fail, "{name}");
+            assert!(c.summary.contains(text), "{name}: {}", c.summary);
+        }
+    }
+
+    #[test]
+    fn no_device_mentions_cuda_visible_devices() {
+        let b = FactsBuilder::h100()
+            .cuinit(Some(("CUDA_ERROR_NO_DEVICE", 100)), 0)
+            .env("CUDA_VISIBLE_DEVICES", "");
+        let checks = run(b);
+        let c = checks.iter().find(|c| c.id == CUINIT).unwrap();
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.fix.as_deref().unwrap().contains("CUDA_VISIBLE_DEVICES"));
+    }
+
+    #[test]
+    fn quick_runs_skip_cuinit() {
+        let mut facts = FactsBuilder::h100().build();
+        facts.cuda_driver_api = None;
+        facts.skipped.push(SKIPPED_CUINIT.to_string());
+        assert_eq!(status(&judge(&facts, &tables()), CUINIT), Status::Skip);
+    }
+
+    #[test]
+    fn missing_libcuda_fails_cuinit() {
+        let mut facts = FactsBuilder::h100().without(Component::Libcuda).build();
+        facts.cuda_driver_api = None;
+        assert_eq!(status(&judge(&facts, &tables()), CUINIT), Status::Fail);
+    }
+}

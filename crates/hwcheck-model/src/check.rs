@@ -1,0 +1,258 @@
+//! Findings: the output of judging, the input of rendering.
+
+use crate::facts::Facts;
+use serde::{Deserialize, Serialize};
+
+/// Outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// Something is broken: GPU inference will fail or silently run on the CPU.
+    Fail,
+    /// Works, but degraded or fragile (e.g. minor-version compatibility only).
+    Warn,
+    /// Verified to work.
+    Pass,
+    /// Not applicable or not checked (nothing to check, skipped by `--quick`).
+    Skip,
+}
+
+impl Status {
+    /// "FAIL", "WARN", "PASS", "SKIP".
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Fail => "FAIL",
+            Status::Warn => "WARN",
+            Status::Pass => "PASS",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+/// The area a check belongs to; the table groups rows by it, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    /// Kernel module, NVML, libcuda.
+    Driver,
+    /// Per-GPU health and capability.
+    Gpu,
+    /// CUDA runtime and toolkit.
+    Cuda,
+    /// cuDNN.
+    Cudnn,
+    /// TensorRT.
+    Tensorrt,
+    /// Other CUDA libraries (cuBLAS, cuFFT…), duplicate copies.
+    Libraries,
+    /// Container, devices, variables.
+    Environment,
+    /// ONNX Runtime and its execution providers.
+    Ort,
+    /// End-to-end person detection.
+    Detection,
+    /// User requirements (`--require`).
+    Requirements,
+}
+
+impl Area {
+    /// Human label, e.g. "cuDNN".
+    pub fn label(self) -> &'static str {
+        match self {
+            Area::Driver => "Driver",
+            Area::Gpu => "GPUs",
+            Area::Cuda => "CUDA",
+            Area::Cudnn => "cuDNN",
+            Area::Tensorrt => "TensorRT",
+            Area::Libraries => "Libraries",
+            Area::Environment => "Environment",
+            Area::Ort => "ONNX Runtime",
+            Area::Detection => "Detection",
+            Area::Requirements => "Requirements",
+        }
+    }
+}
+
+/// One judged check: a stable id, a status, why, and what to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Stable id, e.g. `cuda.runtime.driver_sufficient`; CI gates and docs refer to it.
+    pub id: String,
+    /// Area for grouping.
+    pub area: Area,
+    /// Outcome.
+    pub status: Status,
+    /// One line saying what was found.
+    pub summary: String,
+    /// The facts that decided: paths, versions, table rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    /// What to change, for WARN and FAIL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Source URLs of the table rows used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+impl Check {
+    /// A check with no evidence, fix or sources yet.
+    pub fn new(
+        id: impl Into<String>,
+        area: Area,
+        status: Status,
+        summary: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            area,
+            status,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            fix: None,
+            sources: Vec::new(),
+        }
+    }
+
+    /// Shorthand for a PASS.
+    pub fn pass(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
+        Self::new(id, area, Status::Pass, summary)
+    }
+
+    /// Shorthand for a WARN.
+    pub fn warn(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
+        Self::new(id, area, Status::Warn, summary)
+    }
+
+    /// Shorthand for a FAIL.
+    pub fn fail(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
+        Self::new(id, area, Status::Fail, summary)
+    }
+
+    /// Shorthand for a SKIP.
+    pub fn skip(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
+        Self::new(id, area, Status::Skip, summary)
+    }
+
+    /// Adds one line of evidence.
+    pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
+        self.evidence.push(line.into());
+        self
+    }
+
+    /// Sets the fix.
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    /// Adds a source URL (deduplicated).
+    pub fn with_source(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        if !url.is_empty() && !self.sources.contains(&url) {
+            self.sources.push(url);
+        }
+        self
+    }
+}
+
+/// The overall outcome of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No FAIL (and no WARN under `--strict`).
+    Ok,
+    /// At least one FAIL (or WARN under `--strict`).
+    Fail,
+}
+
+/// What hwcheck prints: facts, checks and the verdict.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// Layout version ([`crate::facts::SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// hwcheck's version.
+    pub hwcheck_version: String,
+    /// Overall verdict.
+    pub verdict: Verdict,
+    /// Count of checks per status.
+    pub counts: StatusCounts,
+    /// One line on the machine: driver, CUDA it supports, GPUs, container.
+    #[serde(default)]
+    pub machine: String,
+    /// Checks, failures first, then by area.
+    pub checks: Vec<Check>,
+    /// Everything observed (re-judge with `--facts`).
+    pub facts: Facts,
+}
+
+/// How many checks ended in each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    /// FAIL count.
+    pub fail: usize,
+    /// WARN count.
+    pub warn: usize,
+    /// PASS count.
+    pub pass: usize,
+    /// SKIP count.
+    pub skip: usize,
+}
+
+impl Report {
+    /// Builds the report: sorts checks (status, then area, then id) and computes the verdict.
+    pub fn new(facts: Facts, mut checks: Vec<Check>, strict: bool) -> Self {
+        checks.sort_by(|a, b| (a.status, a.area, &a.id).cmp(&(b.status, b.area, &b.id)));
+        let mut counts = StatusCounts::default();
+        for c in &checks {
+            match c.status {
+                Status::Fail => counts.fail += 1,
+                Status::Warn => counts.warn += 1,
+                Status::Pass => counts.pass += 1,
+                Status::Skip => counts.skip += 1,
+            }
+        }
+        let failed = counts.fail > 0 || (strict && counts.warn > 0);
+        Self {
+            schema_version: crate::facts::SCHEMA_VERSION,
+            hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+            verdict: if failed { Verdict::Fail } else { Verdict::Ok },
+            counts,
+            machine: crate::summary::machine_summary(&facts),
+            checks,
+            facts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_sort_first_and_decide_the_verdict() {
+        let checks = vec![
+            Check::pass("a.pass", Area::Driver, "ok"),
+            Check::fail("z.fail", Area::Cudnn, "broken"),
+            Check::warn("b.warn", Area::Gpu, "meh"),
+        ];
+        let report = Report::new(Facts::default(), checks, false);
+        assert_eq!(report.checks[0].id, "z.fail");
+        assert_eq!(report.checks[1].id, "b.warn");
+        assert_eq!(report.verdict, Verdict::Fail);
+        assert_eq!(report.counts.fail, 1);
+    }
+
+    #[test]
+    fn strict_turns_warnings_into_a_failed_verdict() {
+        let checks = vec![Check::warn("b.warn", Area::Gpu, "meh")];
+        assert_eq!(
+            Report::new(Facts::default(), checks.clone(), false).verdict,
+            Verdict::Ok
+        );
+        assert_eq!(
+            Report::new(Facts::default(), checks, true).verdict,
+            Verdict::Fail
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! Bounded reads of small system files (/proc, /sys, /etc): a huge or endless file never hangs
+//! or exhausts hwcheck.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Most bytes read from a small system file by [`small_text`].
+pub const MAX_SMALL_FILE: u64 = 1 << 20;
+
+/// Opens `path` for reading without blocking: a FIFO named like a library or a /proc file opens
+/// at once (and reads as empty) instead of waiting forever for a writer.
+pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Reads at most `max` bytes of `path` as text (invalid UTF-8 replaced).
+pub fn text_up_to(path: &Path, max: u64) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    open_nonblocking(path)?.take(max).read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Reads at most [`MAX_SMALL_FILE`] bytes of `path` as text.
+pub fn small_text(path: &Path) -> std::io::Result<String> {
+    text_up_to(path, MAX_SMALL_FILE)
+}
+
+/// Reads at most `max` bytes of a user-given file (a saved report) as UTF-8 text; a larger
+/// file is refused rather than cut, so it is never judged half-read.
+pub fn user_text(path: &Path, max: u64) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    open_nonblocking(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("larger than {} MiB", max >> 20));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+}

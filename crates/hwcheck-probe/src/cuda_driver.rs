@@ -1,0 +1,201 @@
+//! `cuInit` and the device count through the libcuda the loader picks, in an isolated child.
+//!
+//! The child dlopens `libcuda.so.1` the way an application does (through the normal loader
+//! search), calls `cuDriverGetVersion`, `cuInit(0)` and `cuDeviceGetCount`, names a failure with
+//! `cuGetErrorName` / `cuGetErrorString`, and reads which file was mapped from /proc/self/maps.
+//! With a fake root the root's own copy is loaded by absolute path, and only when the emulated
+//! loader search inside the root selects one.
+
+use crate::context::SystemContext;
+use hwcheck_model::facts::Code;
+use hwcheck_model::facts::{CudaDriverApiFacts, ProbeError};
+use crate::isolate::{parse_arg, to_reply, ChildProbe};
+use crate::libs::{loader_pick, search::default_dirs, shown_path};
+use hwcheck_model::read::small_text;
+use hwcheck_model::version::DottedVersion;
+use serde::{Deserialize, Serialize};
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_uint};
+use std::path::Path;
+
+/// Name of this module's child probe kind (`hwcheck __probe cuinit …`).
+pub const CHILD_KIND: &str = "cuinit";
+
+/// The soname applications load.
+const LIBCUDA: &str = "libcuda.so.1";
+/// Places a libcuda may sit outside the loader's search (so that "present but not found" is
+/// reported rather than "absent").
+const OTHER_DIRS: [&str; 4] = [
+    "/usr/local/nvidia/lib64",
+    "/usr/lib/wsl/lib",
+    "/usr/local/cuda/compat",
+    "/usr/local/cuda/lib64/stubs",
+];
+
+/// Argument of the `cuinit` probe.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CuInitArg {
+    /// A soname (normal loader search) or an absolute path.
+    library: String,
+}
+
+/// Runs cuInit in a child; `None` when no libcuda can be found.
+pub fn probe(ctx: &SystemContext) -> Option<CudaDriverApiFacts> {
+    let pick = loader_pick(ctx, LIBCUDA);
+    let library = if ctx.is_fake_root() {
+        pick.as_ref()?.display().to_string()
+    } else if pick.is_some() || libcuda_exists_elsewhere(ctx) {
+        LIBCUDA.to_string()
+    } else {
+        return None;
+    };
+    let arg = CuInitArg { library };
+    let run = ChildProbe::new(CHILD_KIND, &arg, ctx.timeout).run::<CudaDriverApiFacts>();
+    Some(match run {
+        Ok(mut facts) => {
+            facts.library_path = facts.library_path.map(|p| shown_path(ctx, Path::new(&p)));
+            facts
+        }
+        Err(failure) => CudaDriverApiFacts {
+            library_path: pick.map(|p| shown_path(ctx, &p)),
+            init_error: Some(failure.to_probe_error()),
+            ..CudaDriverApiFacts::default()
+        },
+    })
+}
+
+/// True when some libcuda file exists where the loader may not look.
+fn libcuda_exists_elsewhere(ctx: &SystemContext) -> bool {
+    default_dirs().iter().chain(OTHER_DIRS.iter()).any(|d| {
+        ["libcuda.so.1", "libcuda.so"]
+            .iter()
+            .any(|n| ctx.path(d).join(n).exists())
+    })
+}
+
+/// Child side of the `cuinit` probe.
+pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
+    to_reply(parse_arg::<CuInitArg>(arg).and_then(|a| run_cuinit(&a.library)))
+}
+
+type OutInt = unsafe extern "C" fn(*mut c_int) -> c_int;
+type Init = unsafe extern "C" fn(c_uint) -> c_int;
+type ErrorText = unsafe extern "C" fn(c_int, *mut *const c_char) -> c_int;
+
+fn run_cuinit(library: &str) -> Result<CudaDriverApiFacts, ProbeError> {
+    // SAFETY: loading libcuda runs its constructors; this child process exists to contain that.
+    let lib = unsafe {
+        libloading::os::unix::Library::open(Some(library), libc::RTLD_NOW | libc::RTLD_LOCAL)
+    }
+    .map_err(|e| ProbeError::new(Code::NotFound, e.to_string()))?;
+    let missing = |e: libloading::Error| ProbeError::new(Code::NoSymbol, e.to_string());
+    // SAFETY (all calls below): signatures as declared in cuda.h for these driver API entry
+    // points; out-pointers are valid locals; the library is leaked until the child exits.
+    let (version_fn, init_fn, count_fn, name_fn, string_fn) = unsafe {
+        (
+            lib.get::<OutInt>(b"cuDriverGetVersion").map_err(missing)?,
+            lib.get::<Init>(b"cuInit").map_err(missing)?,
+            lib.get::<OutInt>(b"cuDeviceGetCount").map_err(missing)?,
+            lib.get::<ErrorText>(b"cuGetErrorName").map_err(missing)?,
+            lib.get::<ErrorText>(b"cuGetErrorString").map_err(missing)?,
+        )
+    };
+    let mut version: c_int = 0;
+    let version_ok = unsafe { version_fn(&mut version) } == 0;
+    let code = unsafe { init_fn(0) };
+    let mut count: c_int = 0;
+    let count_ok = code == 0 && unsafe { count_fn(&mut count) } == 0;
+    let text = |f: &ErrorText| -> Option<String> {
+        let mut ptr: *const c_char = std::ptr::null();
+        let status = unsafe { f(code, &mut ptr) };
+        // SAFETY: on success the driver returns a static NUL-terminated string.
+        (status == 0 && !ptr.is_null()).then(|| {
+            unsafe { CStr::from_ptr(ptr) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    let init_error = (code != 0)
+        .then(|| init_error(code, text(&name_fn).as_deref(), text(&string_fn).as_deref()));
+    let facts = CudaDriverApiFacts {
+        library_path: small_text(Path::new("/proc/self/maps"))
+            .ok()
+            .and_then(|maps| parse_mapped_path(&maps, "libcuda.so")),
+        driver_api_version: version_ok
+            .then(|| DottedVersion::from_cuda_int(version))
+            .flatten(),
+        init_error,
+        init_code: Some(code),
+        device_count: count_ok.then(|| u32::try_from(count).ok()).flatten(),
+    };
+    let _ = lib.into_raw();
+    Ok(facts)
+}
+
+/// The fact for a failed cuInit: code = the CUDA error name, message = "<number>: <text>".
+pub fn init_error(code: i32, name: Option<&str>, text: Option<&str>) -> ProbeError {
+    let name = name.map_or_else(|| format!("CUDA_ERROR_{code}"), str::to_string);
+    let text = text.unwrap_or("no description from the driver");
+    ProbeError::new(name, format!("{code}: {text}"))
+}
+
+/// The path of the first mapping in /proc/self/maps whose file name starts with `prefix`.
+pub fn parse_mapped_path(maps: &str, prefix: &str) -> Option<String> {
+    maps.lines().find_map(|line| {
+        let path = line.split_whitespace().nth(5)?;
+        let name = Path::new(path).file_name()?.to_string_lossy();
+        name.starts_with(prefix).then(|| path.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::ctx;
+
+    #[test]
+    fn names_init_errors_like_cuda() {
+        let e = init_error(
+            803,
+            Some("CUDA_ERROR_SYSTEM_DRIVER_MISMATCH"),
+            Some("system has unsupported display driver / cuda driver combination"),
+        );
+        assert_eq!(e.code, "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH");
+        assert_eq!(
+            e.message,
+            "803: system has unsupported display driver / cuda driver combination"
+        );
+        let unknown = init_error(999, None, None);
+        assert_eq!(unknown.code, "CUDA_ERROR_999");
+        assert!(unknown.message.starts_with("999: "));
+    }
+
+    #[test]
+    fn finds_libcuda_in_proc_maps() {
+        let maps = "\
+7f1c2a000000-7f1c2a200000 r--p 00000000 08:01 123 /usr/lib/x86_64-linux-gnu/libc.so.6
+7f1c2b000000-7f1c2b400000 r--p 00000000 08:01 456 /usr/lib/x86_64-linux-gnu/libcuda.so.580.95.05
+7ffd1000-7ffd2000 rw-p 00000000 00:00 0 [stack]
+";
+        assert_eq!(
+            parse_mapped_path(maps, "libcuda.so").as_deref(),
+            Some("/usr/lib/x86_64-linux-gnu/libcuda.so.580.95.05")
+        );
+        assert_eq!(parse_mapped_path(maps, "libcudnn"), None);
+    }
+
+    #[test]
+    fn no_libcuda_in_a_fake_root_means_no_fact() {
+        let root = tempfile::tempdir().unwrap();
+        assert!(probe(&ctx(root.path(), &[])).is_none());
+    }
+
+    #[test]
+    fn a_garbage_libcuda_is_not_selected() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("usr/lib/x86_64-linux-gnu");
+        std::fs::create_dir_all(&lib).unwrap();
+        std::fs::write(lib.join(LIBCUDA), b"not a library").unwrap();
+        assert!(probe(&ctx(root.path(), &[])).is_none());
+    }
+}

@@ -1,0 +1,402 @@
+//! Risky probes run in a child process with a timeout.
+//!
+//! Loading a vendor library can crash (SIGSEGV in a constructor), abort, hang or call `exit`.
+//! hwcheck re-executes itself as `hwcheck __probe <kind> <json>`; the child does the one risky
+//! thing and prints a single `HWCHECK-RESULT:<json>` line on stdout. Anything else the child
+//! or its libraries print is ignored (stderr's tail is kept for the report). The parent turns
+//! every way a child can end into a [`ChildFailure`], so a broken library becomes a failed check,
+//! not a dead doctor.
+
+use hwcheck_model::facts::ProbeError;
+use hwcheck_model::facts::Code;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::Duration;
+use wait_timeout::ChildExt;
+
+/// The hidden subcommand the child runs under.
+pub const PROBE_SUBCOMMAND: &str = "__probe";
+/// Prefix of the one result line a child prints.
+pub const RESULT_PREFIX: &str = "HWCHECK-RESULT:";
+/// Most bytes kept from a child's stdout or stderr.
+const MAX_CAPTURE: usize = 1 << 20;
+/// Characters of stderr kept in a failure message.
+const STDERR_TAIL: usize = 600;
+
+/// How a child probe failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChildFailure {
+    /// Still running at the deadline; it was killed.
+    #[error("timed out after {} s", format_secs(*millis))]
+    TimedOut {
+        /// The timeout, in milliseconds.
+        millis: u64,
+    },
+    /// Killed by a signal (SIGSEGV in a library constructor, abort(), …).
+    #[error("crashed with {signal}{}", tail_suffix(stderr_tail))]
+    Crashed {
+        /// Signal name, e.g. "SIGSEGV".
+        signal: String,
+        /// Last lines of stderr.
+        stderr_tail: String,
+    },
+    /// Exited without printing a result (e.g. a library called exit()).
+    #[error(
+        "exited with status {code} before reporting a result{}",
+        tail_suffix(stderr_tail)
+    )]
+    Exited {
+        /// Exit status.
+        code: i32,
+        /// Last lines of stderr.
+        stderr_tail: String,
+    },
+    /// Printed a result that could not be read.
+    #[error("returned an unreadable result: {0}")]
+    BadOutput(String),
+    /// Could not be started at all.
+    #[error("could not start the probe process: {0}")]
+    SpawnFailed(String),
+    /// The child ran and reported an error of its own (already explained by the child).
+    #[error("{}", .0.message)]
+    Reported(ProbeError),
+}
+
+fn format_secs(millis: u64) -> String {
+    if millis.is_multiple_of(1000) {
+        (millis / 1000).to_string()
+    } else {
+        format!("{:.1}", millis as f64 / 1000.0)
+    }
+}
+
+fn tail_suffix(tail: &str) -> String {
+    if tail.is_empty() {
+        String::new()
+    } else {
+        format!(": {tail}")
+    }
+}
+
+impl ChildFailure {
+    /// The failure as a fact, with a stable code (`timed_out`, `crashed`, `exited`,
+    /// `bad_output`, `spawn_failed`, or the child's own code).
+    pub fn to_probe_error(&self) -> ProbeError {
+        let code = match self {
+            ChildFailure::TimedOut { .. } => "timed_out",
+            ChildFailure::Crashed { .. } => "crashed",
+            ChildFailure::Exited { .. } => "exited",
+            ChildFailure::BadOutput(_) => "bad_output",
+            ChildFailure::SpawnFailed(_) => "spawn_failed",
+            ChildFailure::Reported(e) => return e.clone(),
+        };
+        ProbeError::new(code, self.to_string())
+    }
+}
+
+/// One probe to run in a child: its kind (dispatched by [`child_main`]), its argument, extra
+/// environment and a timeout.
+#[derive(Clone, Debug)]
+pub struct ChildProbe {
+    kind: String,
+    arg: String,
+    env: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl ChildProbe {
+    /// A probe of `kind` with a serialisable argument.
+    pub fn new(kind: &str, arg: &impl Serialize, timeout: Duration) -> Self {
+        Self {
+            kind: kind.to_string(),
+            arg: serde_json::to_string(arg).unwrap_or_else(|_| "null".to_string()),
+            env: Vec::new(),
+            timeout,
+        }
+    }
+
+    /// Sets an environment variable for the child only (e.g. LD_LIBRARY_PATH for one test).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Runs the probe in a child of this executable and decodes its result.
+    pub fn run<T: DeserializeOwned>(&self) -> Result<T, ChildFailure> {
+        let exe = std::env::current_exe().map_err(|e| ChildFailure::SpawnFailed(e.to_string()))?;
+        let mut cmd = Command::new(exe);
+        cmd.arg(PROBE_SUBCOMMAND).arg(&self.kind).arg(&self.arg);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let captured = run_with_timeout(cmd, self.timeout)?;
+        decode_result(&captured)
+    }
+}
+
+/// What a finished child left behind.
+#[derive(Debug)]
+pub struct Captured {
+    /// Exit status.
+    pub status: ExitStatus,
+    /// Stdout (bounded).
+    pub stdout: String,
+    /// Stderr (bounded).
+    pub stderr: String,
+}
+
+/// Runs `cmd` with null stdin and captured output; kills its whole process group at the deadline.
+pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Captured, ChildFailure> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // SAFETY: prctl(2) is async-signal-safe; between fork and exec it only sets the child's
+    // parent-death signal, so a killed hwcheck does not leave hung probes behind (the spawning
+    // thread waits for the child below, so it outlives it).
+    #[cfg(target_os = "linux")]
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ChildFailure::SpawnFailed(e.to_string()))?;
+    let out = child.stdout.take().map(spawn_reader);
+    let err = child.stderr.take().map(spawn_reader);
+    let status = match child.wait_timeout(timeout) {
+        Ok(Some(status)) => status,
+        Ok(None) | Err(_) => {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ChildFailure::TimedOut {
+                millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            });
+        }
+    };
+    // Grandchildren may still hold the pipes: kill the group so the readers see EOF.
+    kill_group(child.id());
+    let join = |h: Option<std::thread::JoinHandle<String>>| {
+        h.and_then(|h| h.join().ok()).unwrap_or_default()
+    };
+    Ok(Captured {
+        status,
+        stdout: join(out),
+        stderr: join(err),
+    })
+}
+
+fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill(2) with a negative pid signals the process group we created for the
+        // child (process_group(0) made it the leader); it touches no memory of ours.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+fn spawn_reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = MAX_CAPTURE.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                }
+            }
+        }
+        String::from_utf8_lossy(&kept).into_owned()
+    })
+}
+
+/// Turns a finished child's output into its result or a [`ChildFailure`].
+pub fn decode_result<T: DeserializeOwned>(captured: &Captured) -> Result<T, ChildFailure> {
+    let tail = stderr_tail(&captured.stderr);
+    if let Some(signal) = captured.status.signal() {
+        return Err(ChildFailure::Crashed {
+            signal: signal_name(signal),
+            stderr_tail: tail,
+        });
+    }
+    let line = captured
+        .stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(RESULT_PREFIX));
+    let Some(json) = line else {
+        return Err(ChildFailure::Exited {
+            code: captured.status.code().unwrap_or(-1),
+            stderr_tail: tail,
+        });
+    };
+    let reply: Result<serde_json::Value, ProbeError> =
+        serde_json::from_str(json).map_err(|e| ChildFailure::BadOutput(e.to_string()))?;
+    let value = reply.map_err(ChildFailure::Reported)?;
+    serde_json::from_value(value).map_err(|e| ChildFailure::BadOutput(e.to_string()))
+}
+
+fn stderr_tail(stderr: &str) -> String {
+    let trimmed = stderr.trim();
+    let start = trimmed
+        .char_indices()
+        .rev()
+        .nth(STDERR_TAIL)
+        .map_or(0, |(i, _)| i);
+    trimmed[start..].replace('\n', " | ")
+}
+
+/// "SIGSEGV" for 11, etc.; "signal N" for the rest.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGSYS => "SIGSYS",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
+}
+
+/// What one kind of child probe runs: `hwcheck __probe <name> <json>` calls `run(json)`.
+#[derive(Clone, Copy, Debug)]
+pub struct ChildKind {
+    /// The kind's name on the command line.
+    pub name: &'static str,
+    /// Runs the probe in this (child) process and returns its typed result as JSON.
+    pub run: fn(&str) -> Result<serde_json::Value, ProbeError>,
+}
+
+/// The `echo` kind: returns its argument (tests of the runner).
+pub const ECHO: ChildKind = ChildKind {
+    name: "echo",
+    run: |arg| {
+        serde_json::from_str(arg).map_err(|e| ProbeError::new(Code::BadArgument, e.to_string()))
+    },
+};
+
+/// Entry point of `hwcheck __probe <kind> <json>`: runs the registered kind named `kind` and
+/// prints its result line. Always exits 0 after printing; a crash or hang is for the parent to
+/// see.
+pub fn child_main(kinds: &[ChildKind], kind: &str, arg: &str) -> std::process::ExitCode {
+    let reply: Result<serde_json::Value, ProbeError> = match kinds.iter().find(|k| k.name == kind) {
+        Some(k) => (k.run)(arg),
+        None => Err(ProbeError::new(
+            Code::UnknownProbe,
+            format!("unknown probe kind {kind:?}"),
+        )),
+    };
+    let line = serde_json::to_string(&reply)
+        .unwrap_or_else(|e| format!(r#"{{"Err":{{"code":"bad_output","message":"{e}"}}}}"#));
+    println!("{RESULT_PREFIX}{line}");
+    std::process::ExitCode::SUCCESS
+}
+
+/// Serialises a probe's typed result for [`child_main`].
+pub fn to_reply<T: Serialize>(
+    value: Result<T, ProbeError>,
+) -> Result<serde_json::Value, ProbeError> {
+    value.and_then(|v| {
+        serde_json::to_value(v).map_err(|e| ProbeError::new(Code::BadOutput, e.to_string()))
+    })
+}
+
+/// Parses a probe's JSON argument for [`dispatch`].
+pub fn parse_arg<T: DeserializeOwned>(arg: &str) -> Result<T, ProbeError> {
+    serde_json::from_str(arg).map_err(|e| ProbeError::new(Code::BadArgument, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn sh(script: &str, timeout: Duration) -> Result<Captured, ChildFailure> {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        run_with_timeout(cmd, timeout)
+    }
+
+    #[test]
+    fn reads_the_result_line_among_noise() {
+        let c = sh(
+            &format!("echo noise; echo '{RESULT_PREFIX}{{\"Ok\":42}}'; echo more"),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert_eq!(decode_result::<u32>(&c).unwrap(), 42);
+    }
+
+    #[test]
+    fn a_reported_error_stays_the_childs() {
+        let c = sh(
+            &format!("echo '{RESULT_PREFIX}{{\"Err\":{{\"code\":\"not_found\",\"message\":\"no lib\"}}}}'"),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let err = decode_result::<u32>(&c).unwrap_err();
+        assert_eq!(err.to_probe_error().code, "not_found");
+    }
+
+    #[test]
+    fn a_segfault_is_named() {
+        let c = sh("echo dying >&2; kill -SEGV $$", Duration::from_secs(5)).unwrap();
+        let err = decode_result::<u32>(&c).unwrap_err();
+        assert_eq!(err.to_string(), "crashed with SIGSEGV: dying");
+    }
+
+    #[test]
+    fn exit_without_result_is_named() {
+        let c = sh("exit 0", Duration::from_secs(5)).unwrap();
+        let err = decode_result::<u32>(&c).unwrap_err();
+        assert!(matches!(err, ChildFailure::Exited { code: 0, .. }), "{err}");
+    }
+
+    #[test]
+    fn a_hang_is_killed_at_the_deadline() {
+        let started = Instant::now();
+        // The grandchild `sleep` keeps stdout open: the group kill must still end the wait.
+        let err = sh("sleep 30 & sleep 30", Duration::from_millis(300)).unwrap_err();
+        assert!(matches!(err, ChildFailure::TimedOut { .. }));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn garbage_result_is_bad_output() {
+        let c = sh(
+            &format!("echo '{RESULT_PREFIX}{{nope'"),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        assert!(matches!(
+            decode_result::<u32>(&c).unwrap_err(),
+            ChildFailure::BadOutput(_)
+        ));
+    }
+
+    #[test]
+    fn timeout_message_names_seconds() {
+        assert_eq!(
+            ChildFailure::TimedOut { millis: 5000 }.to_string(),
+            "timed out after 5 s"
+        );
+        assert_eq!(
+            ChildFailure::TimedOut { millis: 300 }.to_string(),
+            "timed out after 0.3 s"
+        );
+    }
+}

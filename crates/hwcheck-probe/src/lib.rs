@@ -1,0 +1,138 @@
+//! Probing: gathering facts from the machine. Side effects live here and nowhere else.
+//!
+//! Probe order and sources, in one place:
+//! 1. host (OS, kernel, glibc), environment (container, /dev/nvidia*, variables, tools);
+//! 2. the kernel module (/proc/driver/nvidia/version) and NVML (isolated child);
+//! 3. libcuda's `cuInit` (isolated child);
+//! 4. every CUDA-family library on disk and its version (version calls in isolated children);
+//! 5. CUDA toolkits (/usr/local/cuda*, CUDA_HOME);
+//! 6. ONNX Runtime installs and one session per provider (isolated; skipped by `--quick`);
+//! 7. the person detector on every working provider (isolated; skipped by `--quick`).
+
+// No panics on outside data by construction: tests may unwrap, shipped code may not.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+#![warn(missing_docs)]
+
+pub mod isolate;
+pub mod detection;
+pub mod context;
+pub mod cuda_driver;
+pub mod elf;
+pub mod environment;
+pub mod host;
+pub mod kernel_module;
+pub mod libs;
+pub mod nvml;
+pub mod ort;
+pub mod security;
+pub mod toolkits;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use crate::context::SystemContext;
+use hwcheck_model::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Every kind of child probe, for the binary to register with [`isolate::child_main`].
+pub const CHILD_KINDS: &[isolate::ChildKind] = &[
+    isolate::ECHO,
+    isolate::ChildKind { name: ort::CHILD_KIND, run: ort::child },
+    isolate::ChildKind { name: detection::CHILD_KIND, run: detection::child },
+    isolate::ChildKind { name: nvml::CHILD_KIND, run: nvml::child },
+    isolate::ChildKind { name: libs::child::CHILD_KIND, run: libs::child_version },
+    isolate::ChildKind { name: cuda_driver::CHILD_KIND, run: cuda_driver::child },
+];
+
+/// Gathers every fact hwcheck knows how to learn from `ctx`. Independent probes run in parallel;
+/// each probe's wall time is kept in `facts.probe_ms` (what made a run slow).
+pub fn gather(ctx: &SystemContext) -> Facts {
+    let mut facts = Facts {
+        schema_version: SCHEMA_VERSION,
+        hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+        ..Facts::default()
+    };
+    let started = Instant::now();
+    let mut ms = BTreeMap::new();
+    std::thread::scope(|s| {
+        let nvml = s.spawn(|| timed(|| nvml::probe(ctx)));
+        // cuInit initialises the whole driver stack (a few hundred ms on an H100): not --quick.
+        let cuda = s.spawn(|| timed(|| (!ctx.quick).then(|| cuda_driver::probe(ctx))));
+        let libs = s.spawn(|| timed(|| libs::probe(ctx)));
+        let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| ort::probe(ctx))));
+        facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
+        facts.environment = record(&mut ms, "environment", timed(|| environment::probe(ctx)));
+        facts.toolkits = record(&mut ms, "toolkits", timed(|| toolkits::probe(ctx)));
+        let kernel_module = record(
+            &mut ms,
+            "kernel_module",
+            timed(|| kernel_module::probe(ctx)),
+        );
+        let (nvml, gpus) = record(&mut ms, "nvml", nvml.join().unwrap_or_default());
+        facts.driver = DriverFacts {
+            nvml,
+            kernel_module,
+        };
+        facts.gpus = gpus;
+        match record(&mut ms, "cuda_init", cuda.join().unwrap_or_default()) {
+            Some(api) => facts.cuda_driver_api = api,
+            None => facts.skipped.push(SKIPPED_CUINIT.to_string()),
+        }
+        facts.libraries = record(&mut ms, "libraries", libs.join().unwrap_or_default());
+        match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
+            Some(ort) => facts.ort = ort,
+            None => facts
+                .skipped
+                .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
+        }
+    });
+    if !ctx.quick && !ctx.options.providers.is_empty() {
+        let asked: Vec<&str> = ctx
+            .options
+            .providers
+            .iter()
+            .map(|p| p.short_name())
+            .collect();
+        facts.skipped.push(format!(
+            "execution providers other than cpu, {}: skipped by --providers",
+            asked.join(", ")
+        ));
+    }
+    if ctx.quick {
+        // already noted with the ORT skip above
+    } else if ctx.options.no_detect {
+        facts
+            .skipped
+            .push("person detection: skipped by --no-detect".to_string());
+    } else {
+        facts.detection = record(
+            &mut ms,
+            "detection",
+            timed(|| detection::probe(ctx, &facts.ort)),
+        );
+    }
+    facts.security = record(&mut ms, "security", timed(|| security::probe(ctx, &facts)));
+    ms.insert("total".to_string(), millis(started));
+    facts.probe_ms = ms;
+    facts
+}
+
+/// A probe's result and its wall time in milliseconds.
+fn timed<T>(probe: impl FnOnce() -> T) -> (T, f64) {
+    let started = Instant::now();
+    let value = probe();
+    (value, millis(started))
+}
+
+/// Keeps a probe's time under `name` and returns its result.
+fn record<T>(ms: &mut BTreeMap<String, f64>, name: &str, (value, took): (T, f64)) -> T {
+    ms.insert(name.to_string(), took);
+    value
+}
+
+fn millis(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1e4).round() / 10.0
+}

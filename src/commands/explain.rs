@@ -1,0 +1,82 @@
+//! The `hwcheck explain` command: read the text, match it, look at the machine, print.
+
+use super::explain_render::{self as render, Context, Finding};
+use hwcheck_judge::explain::{bound, explain, machine_status, MachineStatus, MAX_INPUT_BYTES};
+use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
+use hwcheck_model::check::Check;
+use crate::options::{Explain, Global, Machine};
+use hwcheck_compat::Tables;
+use hwcheck_render::Format;
+use std::io::Read;
+
+/// Runs `hwcheck explain`: exit 0 when a known cause matched, 1 when none did.
+pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
+    let input = read_text(&args.text)?;
+    if input.trim().is_empty() {
+        return Err(AppError::Usage(
+            "explain needs the error text: hwcheck explain \"<error message>\" (or - to read standard input)"
+                .to_string(),
+        ));
+    }
+    let bounded = bound(&input);
+    let tables = Tables::load(global.tables.as_deref())?;
+    let rows = explain(bounded.text, &tables.errors);
+    let (machine, checks) = match &args.machine {
+        Some(machine) if !rows.is_empty() => machine_checks(global, machine, &tables)?,
+        _ => ("not checked".to_string(), None),
+    };
+    let findings: Vec<Finding> = rows
+        .iter()
+        .map(|row| Finding {
+            row,
+            machine: checks
+                .as_deref()
+                .map_or(MachineStatus::NotChecked, |c| machine_status(&row.check, c)),
+        })
+        .collect();
+    let ctx = Context {
+        machine,
+        truncated: bounded.truncated,
+        table_rows: tables.errors.rows.len(),
+    };
+    let out = match args.format {
+        Format::Json => render::json(&findings, &ctx),
+        _ => render::text(&findings, &ctx),
+    };
+    println!("{out}");
+    Ok(if findings.is_empty() {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
+    })
+}
+
+/// The text argument, or at most [`MAX_INPUT_BYTES`] (+1, to notice truncation) of stdin.
+fn read_text(text: &str) -> Result<String, AppError> {
+    if text != "-" {
+        return Ok(text.to_string());
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| AppError::Usage(format!("cannot read standard input: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// This machine's checks or those of `--facts FILE`, judged with `tables`. The probe leaves out
+/// only the person detector: `cuInit` and the provider sessions are what most known errors are
+/// about.
+fn machine_checks(
+    global: &Global,
+    machine: &Machine,
+    tables: &Tables,
+) -> Result<(String, Option<Vec<Check>>), AppError> {
+    let label = match machine {
+        Machine::Saved(path) => format!("facts from {}", path.display()),
+        Machine::Probe(_) => "this machine (probed without the detector)".to_string(),
+    };
+    let facts = crate::app::gather(global, machine)?;
+    Ok((label, Some(hwcheck_judge::judge(&facts, tables))))
+}

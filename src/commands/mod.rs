@@ -1,0 +1,7 @@
+//! The subcommands: each takes resolved options, runs, and returns an exit code.
+
+pub mod detect;
+pub mod diff;
+pub mod explain;
+pub mod explain_render;
+pub mod plan;

@@ -1,0 +1,177 @@
+//! Resolved options: what each command runs with, as plain values. `cli` parses the command
+//! line into these once; no command sees clap's types or changes its options afterwards.
+
+use hwcheck_judge::require::Requirement;
+use hwcheck_model::facts::ort::Provider;
+use hwcheck_probe::context::{ProbeOptions, SystemContext};
+use hwcheck_render::Format;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings every command shares.
+#[derive(Clone, Debug)]
+pub struct Global {
+    /// `--tables DIR`: tables that replace the built-in ones.
+    pub tables: Option<PathBuf>,
+    /// `--timeout`: per-probe child timeout.
+    pub timeout: Duration,
+    /// `--root DIR`: the system root to probe.
+    pub root: Option<PathBuf>,
+    /// `--ort PATH`: the ONNX Runtime to probe first.
+    pub ort: Option<PathBuf>,
+    /// `--reference-runtime`: also probe the pinned reference runtime.
+    pub reference_runtime: bool,
+    /// `--providers`: the only providers to probe besides the CPU.
+    pub providers: Vec<Provider>,
+}
+
+/// How much of the machine a command probes.
+#[derive(Clone, Debug, Default)]
+pub struct ProbeDepth {
+    /// Leave out cuInit, ONNX Runtime sessions and detection.
+    pub quick: bool,
+    /// Leave out the person detector.
+    pub no_detect: bool,
+    /// Timed detection runs per provider.
+    pub runs: u32,
+    /// Driver and GPU facts from a recorded report instead of NVML.
+    pub nvml_facts: Option<PathBuf>,
+}
+
+/// Where a command's facts come from.
+#[derive(Clone, Debug)]
+pub enum Machine {
+    /// A saved report (`--facts FILE`).
+    Saved(PathBuf),
+    /// This machine (or `--root`), probed this deep.
+    Probe(ProbeDepth),
+}
+
+impl Global {
+    /// The probing context for `depth`: the one place probe options are built.
+    pub fn context(&self, depth: &ProbeDepth) -> SystemContext {
+        SystemContext::from_process(
+            self.root.clone(),
+            self.timeout,
+            depth.quick,
+            ProbeOptions {
+                ort_path: self.ort.clone(),
+                reference_runtime: self.reference_runtime,
+                nvml_facts: depth.nvml_facts.clone(),
+                runs: depth.runs,
+                no_detect: depth.no_detect,
+                providers: self.providers.clone(),
+            },
+        )
+    }
+}
+
+/// How a report is printed and turned into an exit code.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    /// The format.
+    pub format: Format,
+    /// WARN counts as FAIL for the exit code.
+    pub strict: bool,
+}
+
+/// The doctor run.
+#[derive(Clone, Debug)]
+pub struct Doctor {
+    /// Where the facts come from.
+    pub machine: Machine,
+    /// Printing.
+    pub output: Output,
+    /// `--require` gates, parsed.
+    pub requirements: Vec<Requirement>,
+}
+
+/// `hwcheck explain`.
+#[derive(Clone, Debug)]
+pub struct Explain {
+    /// The text, or `-` for standard input.
+    pub text: String,
+    /// Where to look for the problem: `None` with `--no-probe`.
+    pub machine: Option<Machine>,
+    /// Table or JSON.
+    pub format: Format,
+}
+
+/// `hwcheck diff`.
+#[derive(Clone, Debug)]
+pub struct Diff {
+    /// The first report.
+    pub before: PathBuf,
+    /// The second report.
+    pub after: PathBuf,
+    /// Table or JSON.
+    pub format: Format,
+}
+
+/// The host `image` and `compat` judge against.
+#[derive(Clone, Debug)]
+pub struct PlanHost {
+    /// A planned driver version.
+    pub driver: Option<String>,
+    /// A planned GPU name.
+    pub gpu: Option<String>,
+    /// Facts of this host: a saved report, or a quick probe.
+    pub machine: Machine,
+}
+
+/// What `image` or `compat` judges.
+#[derive(Clone, Debug)]
+pub enum PlanSubject {
+    /// `hwcheck image REF`.
+    Image(String),
+    /// `hwcheck compat --cuda V [--cudnn N]`.
+    Cuda {
+        /// CUDA runtime version.
+        cuda: String,
+        /// cuDNN major.
+        cudnn: Option<u32>,
+    },
+}
+
+/// `hwcheck image` and `hwcheck compat`.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// What is judged.
+    pub subject: PlanSubject,
+    /// On which host.
+    pub host: PlanHost,
+    /// Table or JSON.
+    pub format: Format,
+}
+
+/// `hwcheck detect`.
+#[derive(Clone, Debug)]
+pub struct Detect {
+    /// A detector of the user's; `None`: the bundled one.
+    pub model: Option<PathBuf>,
+    /// Pictures of the user's; empty: the bundled ones.
+    pub images: Vec<PathBuf>,
+    /// Where annotated pictures go.
+    pub annotate: Option<PathBuf>,
+    /// Timed runs per provider.
+    pub runs: u32,
+    /// ONNX Runtime intra-op threads.
+    pub threads: Option<usize>,
+    /// Printing.
+    pub output: Output,
+}
+
+/// One resolved invocation.
+#[derive(Clone, Debug)]
+pub enum Invocation {
+    /// The doctor.
+    Doctor(Doctor),
+    /// `explain`.
+    Explain(Explain),
+    /// `diff`.
+    Diff(Diff),
+    /// `image` or `compat`.
+    Plan(Plan),
+    /// `detect`.
+    Detect(Detect),
+}
