@@ -1,10 +1,10 @@
 //! Wires probe, judge and render for the command line, and decides the exit code.
 
-use hwcheck_model::check::{Report, Verdict};
 use crate::options::{Doctor, Global, Invocation, Machine};
 use hwcheck_compat::{TableError, Tables};
-use hwcheck_render::Format;
+use hwcheck_model::check::{Report, Verdict};
 use hwcheck_model::facts::Facts;
+use hwcheck_render::Format;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 

@@ -75,7 +75,7 @@ pub struct GlobalArgs {
     /// Load compat tables from DIR (files there replace the built-in ones of the same name).
     #[arg(long, value_name = "DIR", global = true)]
     pub tables: Option<PathBuf>,
-    /// Per-probe timeout in seconds for isolated child probes (more than 0, at most 3600).
+    /// Per-probe timeout in seconds for isolated child probes (0.001 to 3600).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, global = true)]
     pub timeout: f64,
     /// Probe a fake system root instead of "/" (tests, support replays).
@@ -255,9 +255,9 @@ fn parse_provider(name: &str) -> Result<Provider, String> {
 /// Turns parsed arguments into the options of one command, validating what clap cannot.
 pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
     let g = cli.global;
-    if !(g.timeout.is_finite() && g.timeout > 0.0 && g.timeout <= 3600.0) {
+    if !(g.timeout.is_finite() && (0.001..=3600.0).contains(&g.timeout)) {
         return Err(format!(
-            "--timeout must be more than 0 and at most 3600 seconds, got {}",
+            "--timeout must be between 0.001 and 3600 seconds, got {}",
             g.timeout
         ));
     }

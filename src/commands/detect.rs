@@ -6,17 +6,17 @@
 //! (missing, empty, not ONNX, wrong input rank, unreadable outputs, corrupt picture) or no ONNX
 //! Runtime could be used. Bad input files are usage errors, not machine faults.
 
-use hwcheck_detect::{annotate, bundled, preprocess};
-use hwcheck_probe::detection::{child, run_target, targets, Target};
-use hwcheck_model::facts::Code;
 use crate::app::{self, AppError};
-use hwcheck_model::check::Report;
 use crate::options::{Detect, Global, ProbeDepth};
 use hwcheck_compat::Tables;
-use hwcheck_probe::context::SystemContext;
+use hwcheck_detect::{annotate, bundled, preprocess};
+use hwcheck_model::check::Report;
 use hwcheck_model::facts::detection::{DetectionFacts, ProviderRun};
 use hwcheck_model::facts::ort::Provider;
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Facts, SCHEMA_VERSION};
+use hwcheck_probe::context::SystemContext;
+use hwcheck_probe::detection::{child, run_target, targets, Target};
 use image::RgbImage;
 use std::path::{Path, PathBuf};
 
@@ -181,8 +181,7 @@ fn run_all(
 fn refuse_unusable_model(runs: &[ProviderRun]) -> Result<(), AppError> {
     let fault = runs.iter().find_map(|r| {
         let e = r.error.as_ref()?;
-        let cpu_session = r.provider == Provider::Cpu
-            && e.code == Code::SessionFailed;
+        let cpu_session = r.provider == Provider::Cpu && e.code == Code::SessionFailed;
         (MODEL_CODES.contains(&e.code) || cpu_session).then_some(e)
     });
     match fault {

@@ -4,11 +4,11 @@
 //! machines, not a change of hwcheck version. Pure: [`diff`] compares facts and checks.
 
 use crate::app::{load_facts, AppError, EXIT_FAIL, EXIT_OK};
-use hwcheck_model::check::Check;
 use crate::options::{Diff, Global};
 use hwcheck_compat::Tables;
-use hwcheck_model::facts::{Facts, LibraryFacts};
 use hwcheck_judge::judge;
+use hwcheck_model::check::Check;
+use hwcheck_model::facts::{Facts, LibraryFacts};
 use hwcheck_render::Format;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -169,7 +169,8 @@ fn gpu_map(f: &Facts) -> BTreeMap<String, String> {
         put(
             &mut m,
             &format!("{key} memory"),
-            g.memory_total_bytes.map(hwcheck_judge::require::format_bytes),
+            g.memory_total_bytes
+                .map(hwcheck_judge::require::format_bytes),
         );
         put(
             &mut m,

@@ -1,11 +1,11 @@
 //! The `hwcheck explain` command: read the text, match it, look at the machine, print.
 
 use super::explain_render::{self as render, Context, Finding};
-use hwcheck_judge::explain::{bound, explain, machine_status, MachineStatus, MAX_INPUT_BYTES};
 use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
-use hwcheck_model::check::Check;
 use crate::options::{Explain, Global, Machine};
 use hwcheck_compat::Tables;
+use hwcheck_judge::explain::{bound, explain, machine_status, MachineStatus, MAX_INPUT_BYTES};
+use hwcheck_model::check::Check;
 use hwcheck_render::Format;
 use std::io::Read;
 

@@ -1,7 +1,7 @@
 //! Output of `hwcheck explain`: text for people, JSON for machines.
 
-use hwcheck_judge::explain::MachineStatus;
 use hwcheck_compat::errors::ErrorRow;
+use hwcheck_judge::explain::MachineStatus;
 use serde_json::json;
 
 /// One matched table row and what this machine says about it.
@@ -129,8 +129,8 @@ pub fn json(findings: &[Finding<'_>], ctx: &Context) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::{Area, Check};
     use hwcheck_compat::errors::ErrorTable;
+    use hwcheck_model::check::{Area, Check};
 
     fn ctx() -> Context {
         Context {

@@ -1,14 +1,16 @@
 //! The `hwcheck image` and `hwcheck compat` commands: build the host, judge, print.
 
-use hwcheck_judge::plan::{host_base, judge_target, planned_host, suggest, worst, Suggestions, Target};
 use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
-use hwcheck_model::check::{Check, Status};
 use crate::options::{Global, Plan, PlanHost, PlanSubject};
-use hwcheck_compat::Tables;
-use hwcheck_model::facts::Facts;
 use hwcheck_compat::image_ref::{classify, parse_ref, ImageKind};
-use hwcheck_render::Format;
+use hwcheck_compat::Tables;
+use hwcheck_judge::plan::{
+    host_base, judge_target, planned_host, suggest, worst, Suggestions, Target,
+};
+use hwcheck_model::check::{Check, Status};
+use hwcheck_model::facts::Facts;
 use hwcheck_model::version::DottedVersion;
+use hwcheck_render::Format;
 use serde_json::json;
 
 /// Writes an image tag for another CUDA version.
@@ -33,7 +35,8 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
     let (target, subject) = match &options.subject {
         PlanSubject::Image(reference) => {
-            let usage = |e: hwcheck_compat::image_ref::ImageRefError| AppError::Usage(e.to_string());
+            let usage =
+                |e: hwcheck_compat::image_ref::ImageRefError| AppError::Usage(e.to_string());
             let image = parse_ref(reference).map_err(usage)?;
             let kind = classify(&image).map_err(usage)?;
             describe(&image.text, &kind, &tables)?
@@ -45,8 +48,7 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
 
 /// The target and subject of `hwcheck compat`.
 fn compat_subject(cuda: &str, cudnn: Option<u32>) -> Result<(Target, Subject), AppError> {
-    let cuda =
-        DottedVersion::parse(cuda).map_err(|e| AppError::Usage(format!("--cuda: {e}")))?;
+    let cuda = DottedVersion::parse(cuda).map_err(|e| AppError::Usage(format!("--cuda: {e}")))?;
     let details = match cudnn {
         Some(m) => format!("CUDA {cuda}, cuDNN {m}"),
         None => format!("CUDA {cuda}"),
@@ -154,8 +156,9 @@ fn describe(text: &str, kind: &ImageKind, tables: &Tables) -> Result<(Target, Su
 /// The host to judge on: this machine (quick probe or `--facts`), or a planned one.
 fn host(global: &Global, args: &PlanHost, tables: &Tables) -> Result<(Facts, String), AppError> {
     let usage = |m: String| AppError::Usage(m);
-    let this_host =
-        || -> Result<Facts, AppError> { crate::app::gather(global, &args.machine).map(|f| host_base(&f)) };
+    let this_host = || -> Result<Facts, AppError> {
+        crate::app::gather(global, &args.machine).map(|f| host_base(&f))
+    };
     let label = |planned: bool| if planned { "planned host" } else { "this host" };
     match (&args.driver, &args.gpu) {
         (Some(d), gpu) => {
@@ -194,7 +197,10 @@ fn judge_and_print(
     let status = worst(&checks);
     let failed = status == Status::Fail;
     let suggestions = failed.then(|| suggest(&base, target, tables));
-    let host_line = format!("{host_label}: {}", hwcheck_model::summary::machine_summary(&base));
+    let host_line = format!(
+        "{host_label}: {}",
+        hwcheck_model::summary::machine_summary(&base)
+    );
     let outcome = Outcome {
         subject,
         host_line,

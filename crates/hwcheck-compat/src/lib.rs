@@ -11,8 +11,8 @@
 )]
 #![warn(missing_docs)]
 
-pub mod image_ref;
 pub mod errors;
+pub mod image_ref;
 pub mod images;
 
 pub mod arch;

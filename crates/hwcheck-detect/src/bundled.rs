@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn the_embedded_model_is_the_one_the_golden_answers_name() {
         // Independent of hwcheck's code: sha256sum of the committed file.
-        let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/person-ssdlite.onnx");
+        let model = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/person-ssdlite.onnx"
+        );
         let Ok(out) = std::process::Command::new("sha256sum").arg(model).output() else {
             eprintln!("skipped: sha256sum not available");
             return;

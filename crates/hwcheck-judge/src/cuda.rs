@@ -2,10 +2,10 @@
 //! libcuda helping or hurting.
 
 use super::stack::{self, Runtime, NO_DRIVER};
-use hwcheck_model::check::{Area, Check};
 use hwcheck_compat::cuda_driver::Platform;
 use hwcheck_compat::forward_compat::Support;
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check};
 use hwcheck_model::facts::{Component, Facts, FoundVia};
 use hwcheck_model::version::DottedVersion;
 
@@ -421,8 +421,8 @@ fn fwd_source(tables: &Tables) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::Status;
     use crate::testkit::{only, status, tables, FactsBuilder};
+    use hwcheck_model::check::Status;
 
     fn run(b: FactsBuilder) -> Vec<Check> {
         judge(&b.build(), &tables())

@@ -2,8 +2,8 @@
 //! libraries it needs, and listed in the support matrix for the CUDA and driver here.
 
 use super::stack::{self, Runtime, NO_DRIVER};
-use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_model::facts::{Component, Facts, LibraryFacts};
 use hwcheck_model::version::DottedVersion;
 

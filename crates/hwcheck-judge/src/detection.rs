@@ -7,12 +7,12 @@
 //!   provider, probed first), by the same rule.
 //! - `detection.run`: SKIP when detection could not be attempted.
 
-use hwcheck_model::check::{Area, Check};
-use hwcheck_model::facts::Code;
 use hwcheck_compat::Tables;
 use hwcheck_detect::bundled;
 use hwcheck_detect::golden::{compare, Comparison, Golden, TOLERANCE};
+use hwcheck_model::check::{Area, Check};
 use hwcheck_model::facts::detection::{Detection, DetectionFacts, ProviderRun, Timings};
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::Facts;
 use std::collections::BTreeMap;
 
@@ -309,8 +309,8 @@ fn fix_for(code: &Code) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::Status;
     use hwcheck_detect::golden::GoldenImage;
+    use hwcheck_model::check::Status;
     use hwcheck_model::facts::detection::{BBox, ImageDetections};
     use hwcheck_model::facts::ort::Provider;
     use hwcheck_model::facts::ProbeError;

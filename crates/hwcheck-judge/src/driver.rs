@@ -1,8 +1,8 @@
 //! Driver checks: NVML, kernel module vs user-space libraries, `cuInit`.
 
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER, RELOAD_FIX};
-use hwcheck_model::check::{Area, Check};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check};
 use hwcheck_model::facts::{Component, CudaDriverApiFacts, Facts, ProbeError, SKIPPED_CUINIT};
 use hwcheck_model::version::DottedVersion;
 
@@ -377,8 +377,8 @@ fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::Status;
     use crate::testkit::{status, tables, FactsBuilder};
+    use hwcheck_model::check::Status;
 
     fn run(b: FactsBuilder) -> Vec<Check> {
         judge(&b.build(), &tables())

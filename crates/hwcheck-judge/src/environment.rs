@@ -2,9 +2,9 @@
 //! CUDA_VISIBLE_DEVICES.
 
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER};
-use hwcheck_model::check::{Area, Check};
 use hwcheck_compat::gpus::GpuClass;
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check};
 use hwcheck_model::env_vars::{
     CUDA_VISIBLE_DEVICES, NVIDIA_DISABLE_REQUIRE, NVIDIA_DRIVER_CAPABILITIES,
     NVIDIA_VISIBLE_DEVICES,
@@ -327,8 +327,8 @@ fn parse_visible(value: &str, count: Option<u32>, facts: &Facts) -> (usize, Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::Status;
     use crate::testkit::{only, status, tables, FactsBuilder};
+    use hwcheck_model::check::Status;
 
     fn run(b: FactsBuilder) -> Vec<Check> {
         judge(&b.build(), &tables())

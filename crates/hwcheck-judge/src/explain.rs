@@ -4,9 +4,8 @@
 //! The matcher is pure ([`explain`]); the machine lookup only reads checks the doctor's judges
 //! produced ([`machine_status`]), so the rules stay in one place.
 
-
-use hwcheck_model::check::{Check, Status};
 use hwcheck_compat::errors::{ErrorRow, ErrorTable};
+use hwcheck_model::check::{Check, Status};
 
 /// Most bytes of error text looked at; longer input is cut (at a character boundary).
 pub const MAX_INPUT_BYTES: usize = 1 << 20;

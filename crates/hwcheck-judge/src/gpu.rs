@@ -1,9 +1,9 @@
 //! Per-GPU checks: compute capability against the CUDA runtimes and cuDNN found, and health.
 
 use super::stack::{self, Runtime, NO_DRIVER};
-use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_compat::arch::{CcRow, CudaSupport};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_model::facts::{Component, Facts, GpuFacts};
 use hwcheck_model::version::DottedVersion;
 

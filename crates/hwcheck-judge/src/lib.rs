@@ -7,18 +7,18 @@
 )]
 #![warn(missing_docs)]
 
-pub mod require;
-pub mod plan;
-pub mod explain;
 pub mod cuda;
 pub mod cudnn;
 pub mod detection;
 pub mod driver;
 pub mod environment;
+pub mod explain;
 pub mod gpu;
 pub mod libraries;
 pub mod load_problems;
 pub mod ort;
+pub mod plan;
+pub mod require;
 pub mod requirements;
 pub mod security;
 pub mod stack;
@@ -26,8 +26,8 @@ pub mod tensorrt;
 #[cfg(test)]
 pub mod testkit;
 
-use hwcheck_model::check::Check;
 use hwcheck_compat::Tables;
+use hwcheck_model::check::Check;
 use hwcheck_model::facts::Facts;
 
 /// Judges every area and returns all checks (unsorted; [`hwcheck_model::check::Report`] sorts).

@@ -2,8 +2,8 @@
 //! one library family (libcudnn.so.9 from one install, libcudnn_ops.so.9 from another).
 
 use super::stack::{self, NO_DRIVER};
-use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_model::facts::{Component, Facts, LibraryFacts};
 
 const DUPLICATES: &str = "libraries.duplicates";

@@ -6,9 +6,9 @@
 //! program asking for its soname gets it. Any other problem is a WARN: the loader skips the file
 //! (or a program may never ask for it), but it is still a trap on the machine.
 
-use hwcheck_model::facts::Code;
-use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Facts, LibraryFacts, ProbeError};
 
 /// Stable id of the check.
@@ -131,8 +131,8 @@ fn fix_for(code: &Code) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::facts::Component;
     use crate::testkit::{only, tables, FactsBuilder};
+    use hwcheck_model::facts::Component;
 
     const CUDART: &str = "/usr/local/cuda-13.0/lib64/libcudart.so.13";
 

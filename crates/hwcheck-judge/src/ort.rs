@@ -4,11 +4,11 @@
 //! first install probed gets the bare ids; the reference runtime adds `.reference` and other
 //! installs `.install<N>`, so a CI gate on `ort.provider.cuda` keeps meaning the same thing.
 
-use hwcheck_model::check::{Area, Check, Status};
-use hwcheck_model::facts::Code;
 use hwcheck_compat::ort::OrtRow;
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, OrtSource, Provider, ProviderProbe};
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Component, Facts, ProbeError};
 use hwcheck_model::version::DottedVersion;
 use std::collections::BTreeSet;

@@ -6,10 +6,9 @@
 //! libcuda, a cuDNN of the image's major) and the doctor's own judges ([`crate::judge`])
 //! decide; only the checks about the driver, GPUs, CUDA and cuDNN are kept.
 
-
-use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_compat::cuda_driver::Platform;
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_model::facts::{
     Component, CudaDriverApiFacts, Facts, FoundVia, GpuFacts, KernelModuleFacts, LibraryFacts,
     ToolkitFacts, VersionSource, SCHEMA_VERSION,
@@ -285,7 +284,10 @@ pub fn suggest(base: &Facts, template: &Target, tables: &Tables) -> Suggestions 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_compat::rows::testing::v;
+
+    fn v(s: &str) -> DottedVersion {
+        DottedVersion::parse(s).unwrap()
+    }
 
     fn tables() -> Tables {
         Tables::load(None).unwrap()

@@ -3,9 +3,9 @@
 //!
 //! Pure: facts, the other checks (for `provider=` and `detection=`), requirements in; checks out.
 
+use crate::require::{format_bytes, Key, Op, Requirement, Value};
 use hwcheck_model::check::{Area, Check, Status};
 use hwcheck_model::facts::Facts;
-use crate::require::{format_bytes, Key, Op, Requirement, Value};
 use hwcheck_model::version::DottedVersion;
 use std::cmp::Ordering;
 
@@ -218,8 +218,8 @@ fn fix_for(key: Key) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::facts::GpuFacts;
     use crate::require::parse;
+    use hwcheck_model::facts::GpuFacts;
 
     fn facts(driver: Option<&str>, gpus: &[(&str, u64)]) -> Facts {
         let mut f = Facts::default();

@@ -1,8 +1,8 @@
 //! Trust checks: libraries loaded from directories anyone can write, and root runs whose
 //! LD_LIBRARY_PATH / ORT_DYLIB_PATH / `--ort` point where other users can write.
 
-use hwcheck_model::check::{Area, Check};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check};
 use hwcheck_model::facts::security::{DirUse, DirectoryFacts};
 use hwcheck_model::facts::Facts;
 
@@ -141,9 +141,9 @@ fn root_library_path(facts: &Facts) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::{only, tables};
     use hwcheck_model::check::Status;
     use hwcheck_model::facts::security::SecurityFacts;
-    use crate::testkit::{only, tables};
 
     fn dir(path: &str, uses: Vec<DirUse>) -> DirectoryFacts {
         DirectoryFacts {

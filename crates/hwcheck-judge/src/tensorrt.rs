@@ -2,8 +2,8 @@
 //! whether the CUDA libraries it was linked against are present.
 
 use super::stack::{self, NO_DRIVER};
-use hwcheck_model::check::{Area, Check};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Area, Check};
 use hwcheck_model::facts::{Component, Facts};
 
 const PRESENT: &str = "tensorrt.present";
@@ -69,8 +69,8 @@ fn present(facts: &Facts) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::Status;
     use crate::testkit::{only, tables, FactsBuilder};
+    use hwcheck_model::check::Status;
 
     fn run(b: FactsBuilder) -> Check {
         only(&judge(&b.build(), &tables()), PRESENT).clone()

@@ -1,8 +1,8 @@
 //! Test-only builder of [`Facts`]: a healthy H100 machine or a bare CPU box, bent one fact at a
 //! time by each test.
 
-use hwcheck_model::check::{Check, Status};
 use hwcheck_compat::Tables;
+use hwcheck_model::check::{Check, Status};
 use hwcheck_model::facts::{
     Component, CudaDriverApiFacts, Facts, FoundVia, GpuFacts, KernelModuleFacts, LibraryFacts,
     ProbeError, RequireCudaFacts, ToolkitFacts, SCHEMA_VERSION,

@@ -41,3 +41,40 @@ pub fn user_text(path: &Path, max: u64) -> Result<String, String> {
     }
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        std::fs::write(&path, "x".repeat(100)).unwrap();
+        assert_eq!(text_up_to(&path, 10).unwrap().len(), 10);
+        assert_eq!(small_text(&path).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn keeps_invalid_utf8_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bin");
+        std::fs::write(&path, b"ok\xff\xfe").unwrap();
+        assert!(small_text(&path).unwrap().starts_with("ok"));
+    }
+
+    #[test]
+    fn a_fifo_reads_as_empty_instead_of_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo");
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert_eq!(small_text(&path).unwrap(), "");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        assert!(small_text(Path::new("/nonexistent/hwcheck/file")).is_err());
+    }
+}

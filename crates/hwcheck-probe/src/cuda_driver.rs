@@ -7,10 +7,10 @@
 //! loader search inside the root selects one.
 
 use crate::context::SystemContext;
-use hwcheck_model::facts::Code;
-use hwcheck_model::facts::{CudaDriverApiFacts, ProbeError};
 use crate::isolate::{parse_arg, to_reply, ChildProbe};
 use crate::libs::{loader_pick, search::default_dirs, shown_path};
+use hwcheck_model::facts::Code;
+use hwcheck_model::facts::{CudaDriverApiFacts, ProbeError};
 use hwcheck_model::read::small_text;
 use hwcheck_model::version::DottedVersion;
 use serde::{Deserialize, Serialize};

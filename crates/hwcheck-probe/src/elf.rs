@@ -6,8 +6,8 @@
 //! dynamic entries; `DT_STRTAB` (a virtual address, mapped to a file offset through `PT_LOAD`)
 //! holds the strings that `DT_SONAME`, `DT_NEEDED` and `DT_RUNPATH` point into.
 
-use hwcheck_model::facts::ProbeError;
 use hwcheck_model::facts::Code;
+use hwcheck_model::facts::ProbeError;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -134,7 +134,12 @@ impl Reader {
         let is_64 = match ident[4] {
             1 => false,
             2 => true,
-            c => return Err(ProbeError::new(Code::NotElf, format!("unknown ELF class {c}"))),
+            c => {
+                return Err(ProbeError::new(
+                    Code::NotElf,
+                    format!("unknown ELF class {c}"),
+                ))
+            }
         };
         let little = match ident[5] {
             1 => true,
@@ -372,7 +377,12 @@ fn read_up_to(file: &File, offset: u64, buf: &mut [u8]) -> Result<usize, ProbeEr
             Ok(0) => break,
             Ok(n) => done += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(ProbeError::new(Code::Unreadable, format!("cannot read: {e}"))),
+            Err(e) => {
+                return Err(ProbeError::new(
+                    Code::Unreadable,
+                    format!("cannot read: {e}"),
+                ))
+            }
         }
     }
     Ok(done)

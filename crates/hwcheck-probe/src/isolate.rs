@@ -7,8 +7,8 @@
 //! every way a child can end into a [`ChildFailure`], so a broken library becomes a failed check,
 //! not a dead doctor.
 
-use hwcheck_model::facts::ProbeError;
 use hwcheck_model::facts::Code;
+use hwcheck_model::facts::ProbeError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io::Read;

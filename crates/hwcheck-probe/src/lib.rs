@@ -16,21 +16,21 @@
 )]
 #![warn(missing_docs)]
 
-pub mod isolate;
-pub mod detection;
 pub mod context;
 pub mod cuda_driver;
+pub mod detection;
 pub mod elf;
 pub mod environment;
 pub mod host;
+pub mod isolate;
 pub mod kernel_module;
 pub mod libs;
 pub mod nvml;
 pub mod ort;
 pub mod security;
-pub mod toolkits;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod toolkits;
 
 use crate::context::SystemContext;
 use hwcheck_model::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};
@@ -40,11 +40,26 @@ use std::time::Instant;
 /// Every kind of child probe, for the binary to register with [`isolate::child_main`].
 pub const CHILD_KINDS: &[isolate::ChildKind] = &[
     isolate::ECHO,
-    isolate::ChildKind { name: ort::CHILD_KIND, run: ort::child },
-    isolate::ChildKind { name: detection::CHILD_KIND, run: detection::child },
-    isolate::ChildKind { name: nvml::CHILD_KIND, run: nvml::child },
-    isolate::ChildKind { name: libs::child::CHILD_KIND, run: libs::child_version },
-    isolate::ChildKind { name: cuda_driver::CHILD_KIND, run: cuda_driver::child },
+    isolate::ChildKind {
+        name: ort::CHILD_KIND,
+        run: ort::child,
+    },
+    isolate::ChildKind {
+        name: detection::CHILD_KIND,
+        run: detection::child,
+    },
+    isolate::ChildKind {
+        name: nvml::CHILD_KIND,
+        run: nvml::child,
+    },
+    isolate::ChildKind {
+        name: libs::child::CHILD_KIND,
+        run: libs::child_version,
+    },
+    isolate::ChildKind {
+        name: cuda_driver::CHILD_KIND,
+        run: cuda_driver::child,
+    },
 ];
 
 /// Gathers every fact hwcheck knows how to learn from `ctx`. Independent probes run in parallel;

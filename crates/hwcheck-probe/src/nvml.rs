@@ -7,9 +7,9 @@
 pub mod device;
 
 use crate::context::SystemContext;
+use crate::isolate::{parse_arg, to_reply, ChildProbe};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{GpuFacts, NvmlFacts, ProbeError};
-use crate::isolate::{parse_arg, to_reply, ChildProbe};
 use hwcheck_model::read;
 use hwcheck_model::version::DottedVersion;
 use nvml_wrapper::error::NvmlError;

@@ -168,8 +168,8 @@ fn writable_why(meta: &std::fs::Metadata) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::facts::{Component, LibraryFacts};
     use crate::testing::ctx;
+    use hwcheck_model::facts::{Component, LibraryFacts};
     use std::os::unix::fs::PermissionsExt;
 
     fn chmod(path: &Path, mode: u32) {

@@ -5,10 +5,10 @@
 //! "13.0.2"}, "cuda_cudart": {…}, …}`) or the older `version.txt` ("CUDA Version 10.2.89").
 
 use crate::context::SystemContext;
-use hwcheck_model::facts::Code;
-use hwcheck_model::env_vars;
-use hwcheck_model::facts::{Component, ProbeError, ToolkitFacts};
 use crate::libs::{names, search::subdirs, shown_path};
+use hwcheck_model::env_vars;
+use hwcheck_model::facts::Code;
+use hwcheck_model::facts::{Component, ProbeError, ToolkitFacts};
 use hwcheck_model::read::small_text;
 use hwcheck_model::version::DottedVersion;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,10 @@ fn read_version(root: &Path) -> Result<DottedVersion, ProbeError> {
     match small_text(&root.join("version.json")) {
         Ok(text) => return parse_version_json(&text).map_err(|e| bad("version.json", e)),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(ProbeError::new(Code::Unreadable, format!("version.json: {e}")))
+            return Err(ProbeError::new(
+                Code::Unreadable,
+                format!("version.json: {e}"),
+            ))
         }
         Err(_) => {}
     }
@@ -124,7 +127,10 @@ fn read_version(root: &Path) -> Result<DottedVersion, ProbeError> {
             Code::MissingVersionFile,
             "neither version.json nor version.txt exists",
         )),
-        Err(e) => Err(ProbeError::new(Code::Unreadable, format!("version.txt: {e}"))),
+        Err(e) => Err(ProbeError::new(
+            Code::Unreadable,
+            format!("version.txt: {e}"),
+        )),
     }
 }
 

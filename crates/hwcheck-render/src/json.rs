@@ -16,8 +16,8 @@ pub fn render(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::{Status, Verdict};
     use crate::fixtures;
+    use hwcheck_model::check::{Status, Verdict};
 
     #[test]
     fn round_trips_through_serde() {

@@ -115,7 +115,7 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     #[test]
     fn verdict_line_counts_every_status() {
         let report = fixtures::report();

@@ -1,9 +1,9 @@
 //! The table for people: a header line, one row per check (failures first), a verdict line.
 
-use hwcheck_model::check::{Area, Check, Report, Status};
 use comfy_table::{
     presets, Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width,
 };
+use hwcheck_model::check::{Area, Check, Report, Status};
 
 /// Evidence lines shown per FAIL/WARN row; the rest are counted (the JSON has them all).
 const MAX_EVIDENCE_LINES: usize = 6;
@@ -14,11 +14,7 @@ const MAX_ID_WIDTH: u16 = 40;
 
 /// Renders the report as a table `width` columns wide; ANSI colour only when `color`.
 pub fn render(report: &Report, color: bool, width: u16) -> String {
-    let header = format!(
-        "hwcheck {} — {}",
-        report.hwcheck_version,
-        report.machine
-    );
+    let header = format!("hwcheck {} — {}", report.hwcheck_version, report.machine);
     let body = if report.checks.is_empty() {
         "no checks ran".to_string()
     } else {

@@ -178,3 +178,10 @@ impl Default for Code {
         Code::Vendor(String::new())
     }
 }
+
+impl PartialEq<&str> for Code {
+    /// Compares with a code's text as written in reports.
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}

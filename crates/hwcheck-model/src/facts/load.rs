@@ -9,8 +9,13 @@ pub const MAX_REPORT_BYTES: u64 = 64 << 20;
 /// Loads a saved report (or bare facts) JSON of this or an older schema. The error is a
 /// sentence for the user; a report from a newer hwcheck is refused with both schema numbers.
 pub fn load_report(path: &Path) -> Result<Facts, String> {
-    let text = crate::read::user_text(path, MAX_REPORT_BYTES)
-        .map_err(|e| if e.starts_with("larger") { format!("not JSON: {e}") } else { e })?;
+    let text = crate::read::user_text(path, MAX_REPORT_BYTES).map_err(|e| {
+        if e.starts_with("larger") {
+            format!("not JSON: {e}")
+        } else {
+            e
+        }
+    })?;
     parse_report(&text)
 }
 

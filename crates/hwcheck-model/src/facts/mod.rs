@@ -10,8 +10,8 @@ pub mod load;
 pub mod ort;
 pub mod security;
 
-pub use code::Code;
 use crate::version::DottedVersion;
+pub use code::Code;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

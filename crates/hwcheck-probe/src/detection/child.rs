@@ -2,13 +2,13 @@
 //! provider, run the detector on every picture and time it.
 
 use super::{infer, pipeline};
-use hwcheck_detect::bundled;
-use hwcheck_model::facts::Code;
-use hwcheck_model::facts::detection::{ImageDetections, Timings};
-use hwcheck_model::facts::ort::Provider;
-use hwcheck_model::facts::ProbeError;
 use crate::ort::child::median;
 use crate::ort::{ffi, session};
+use hwcheck_detect::bundled;
+use hwcheck_model::facts::detection::{ImageDetections, Timings};
+use hwcheck_model::facts::ort::Provider;
+use hwcheck_model::facts::Code;
+use hwcheck_model::facts::ProbeError;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,13 +1,12 @@
 //! The ORT side of detection: read the model's image input, feed a prepared tensor, collect the
 //! outputs as f32. Sessions come from [`crate::ort::session`]; nothing here loads ORT.
 
-use hwcheck_model::facts::Code;
 use hwcheck_detect::layouts::Output;
 use hwcheck_detect::preprocess::{input_spec, Element, InputSpec, Prepared, TensorData};
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
 use ort::session::Session;
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
-
 
 /// The model's image input: its name and what it wants.
 pub fn image_input(session: &Session) -> Result<(String, InputSpec), ProbeError> {

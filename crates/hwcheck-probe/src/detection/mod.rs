@@ -9,12 +9,13 @@ pub mod child;
 pub mod infer;
 pub mod pipeline;
 
+use hwcheck_model::facts::Code;
 use crate::context::SystemContext;
+use crate::isolate::ChildProbe;
+use hwcheck_detect::bundled;
 use hwcheck_model::facts::detection::{DetectionFacts, ProviderRun};
 use hwcheck_model::facts::ort::{OrtFacts, Provider};
 use hwcheck_model::facts::ProbeError;
-use crate::isolate::ChildProbe;
-use hwcheck_detect::bundled;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -1,9 +1,9 @@
 //! One picture through the detector: decode, prepare, infer, interpret the outputs, keep people.
 
-use hwcheck_model::facts::Code;
 use hwcheck_detect::layouts::{self, Layout, Output};
 use hwcheck_detect::preprocess::{self, Element, Fit, InputSpec, Order, Placement};
 use hwcheck_model::facts::detection::Detection;
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
 use ort::session::Session;
 use std::time::{Duration, Instant};
@@ -46,7 +46,8 @@ pub fn detect(
     bytes: &[u8],
     threshold: f32,
 ) -> Result<(Found, Duration), ProbeError> {
-    let img = preprocess::decode(bytes).map_err(|e| ProbeError::new(Code::BadImage, e.to_string()))?;
+    let img =
+        preprocess::decode(bytes).map_err(|e| ProbeError::new(Code::BadImage, e.to_string()))?;
     let prepared = preprocess::prepare(&img, spec);
     let tensor = super::infer::tensor(&prepared)?;
     let started = Instant::now();

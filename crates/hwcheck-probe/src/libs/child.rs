@@ -3,9 +3,9 @@
 //! can crash, hang or exit.
 
 use super::version::{call_for, Call};
+use crate::isolate::{parse_arg, to_reply, ChildProbe};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Component, ProbeError};
-use crate::isolate::{parse_arg, to_reply, ChildProbe};
 use serde::{Deserialize, Serialize};
 use std::os::raw::c_int;
 use std::time::Duration;

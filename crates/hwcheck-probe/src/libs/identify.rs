@@ -3,7 +3,6 @@
 //! else the major of its soname.
 
 use super::child::{probe_for, VersionArg};
-use hwcheck_model::facts::Code;
 use super::names::{file_name_version, soname_major};
 use super::pip::PipVersions;
 use super::scan::LibCopy;
@@ -11,9 +10,10 @@ use super::version::{
     call_for, decode, implausible, parse_cudnn_header, parse_tensorrt_header, version_json_key,
 };
 use crate::context::SystemContext;
+use crate::toolkits;
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Component, ProbeError, VersionSource};
 use hwcheck_model::read::small_text;
-use crate::toolkits;
 use hwcheck_model::version::DottedVersion;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,8 +83,10 @@ pub fn identify(ctx: &SystemContext, copies: &[LibCopy]) -> Vec<Identified> {
                         slot.source = Some(VersionSource::LibraryCall);
                     }
                     (_, why) => {
-                        slot.problem =
-                            Some(ProbeError::new(Code::AbsurdVersion, why.unwrap_or_default()))
+                        slot.problem = Some(ProbeError::new(
+                            Code::AbsurdVersion,
+                            why.unwrap_or_default(),
+                        ))
                     }
                 }
             }

@@ -142,8 +142,8 @@ fn dir_and_name(path: &Path) -> Option<(PathBuf, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::facts::FoundVia;
     use crate::testing::ctx;
+    use hwcheck_model::facts::FoundVia;
 
     #[test]
     fn a_directory_reached_twice_is_scanned_once_with_both_ways() {

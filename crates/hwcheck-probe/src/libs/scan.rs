@@ -2,9 +2,9 @@
 //! as the loader names it (the soname link), with its ELF facts or what is wrong with it.
 
 use super::names::{classify, may_match, LibName};
+use crate::elf::{self, ElfInfo};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{FoundVia, ProbeError};
-use crate::elf::{self, ElfInfo};
 use std::path::{Path, PathBuf};
 
 /// Most directory entries looked at in one directory.

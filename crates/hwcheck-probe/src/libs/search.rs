@@ -4,9 +4,9 @@
 //! listing: no recursion, so a symlink loop cannot trap it.
 
 use crate::context::SystemContext;
+use crate::toolkits;
 use hwcheck_model::env_vars;
 use hwcheck_model::facts::FoundVia;
-use crate::toolkits;
 use std::path::{Path, PathBuf};
 
 /// A directory to scan and how it was reached.

@@ -2,9 +2,9 @@
 //! compiled-in providers, open a session on one provider, run it and time it.
 
 use super::ffi;
-use hwcheck_model::facts::Code;
 use super::providers::Provider;
 use super::session::{self, SessionConfig};
+use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
 use ort::session::Session;
 use ort::value::Tensor;

@@ -6,9 +6,9 @@
 //! file of another architecture is skipped, as the loader skips it.
 
 use crate::context::SystemContext;
-use hwcheck_model::facts::ProbeError;
 use crate::elf::{self, ElfInfo};
 use crate::libs::{ldcache, search};
+use hwcheck_model::facts::ProbeError;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -170,6 +170,6 @@ mod tests {
     fn a_missing_file_is_an_error_not_a_panic() {
         let err = missing_dependencies(&SearchPath::default(), Path::new("/nonexistent.so"), &[])
             .unwrap_err();
-        assert!(!err.code.is_empty());
+        assert!(!err.code.as_str().is_empty());
     }
 }

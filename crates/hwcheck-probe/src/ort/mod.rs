@@ -14,12 +14,12 @@ pub mod providers;
 pub mod session;
 
 use crate::context::SystemContext;
-use hwcheck_model::facts::Code;
-use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, Provider, ProviderProbe};
-use hwcheck_model::facts::ProbeError;
 use crate::isolate::ChildProbe;
 use child::{ChildArg, ChildReply, SessionRun};
 use discover::Found;
+use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, Provider, ProviderProbe};
+use hwcheck_model::facts::Code;
+use hwcheck_model::facts::ProbeError;
 use std::time::Duration;
 
 /// Name of this module's child probe kind (`hwcheck __probe ort …`).
