@@ -55,11 +55,11 @@ fi
 begin "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
-begin "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
+begin "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 
-begin "cargo test --all-targets"
-cargo test --all-targets
+begin "cargo test --workspace --all-targets"
+cargo test --workspace --all-targets
 
 begin "counts: fault injection and diagnosis scenarios"
 cargo test --quiet --test faults --test scenarios -- --nocapture 2>&1 \

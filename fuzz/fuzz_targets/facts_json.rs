@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     if file.write_all(data).is_err() {
         return;
     }
-    if let Ok(facts) = hwcheck::app::load_facts(file.path()) {
+    if let Ok(facts) = hwcheck_model::facts::load::load_report(file.path()) {
         let checks = hwcheck_judge::judge(&facts, tables());
         let report = hwcheck_model::check::Report::new(facts, checks, false);
         for format in [

@@ -153,6 +153,20 @@ impl std::fmt::Display for Code {
     }
 }
 
+impl Default for Code {
+    /// An empty vendor name: what a report without a code reads back as.
+    fn default() -> Self {
+        Code::Vendor(String::new())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    /// Compares with a code's text as written in reports.
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,19 +183,5 @@ mod tests {
         let code = Code::from("NVML_ERROR_LIB_RM_VERSION_MISMATCH");
         assert!(code.is_vendor("LibRmVersionMismatch"));
         assert!(!Code::TimedOut.is_vendor("timed_out"));
-    }
-}
-
-impl Default for Code {
-    /// An empty vendor name: what a report without a code reads back as.
-    fn default() -> Self {
-        Code::Vendor(String::new())
-    }
-}
-
-impl PartialEq<&str> for Code {
-    /// Compares with a code's text as written in reports.
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }

@@ -9,7 +9,6 @@ pub mod child;
 pub mod infer;
 pub mod pipeline;
 
-use hwcheck_model::facts::Code;
 use crate::context::SystemContext;
 use crate::isolate::ChildProbe;
 use hwcheck_detect::bundled;
@@ -141,6 +140,7 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
 mod tests {
     use super::*;
     use hwcheck_model::facts::ort::{OrtInstall, ProviderProbe};
+    use hwcheck_model::facts::Code;
 
     fn context() -> SystemContext {
         SystemContext::from_process(None, Duration::from_secs(5), false, Default::default())
