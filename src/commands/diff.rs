@@ -7,7 +7,7 @@ use crate::app::{load_facts, AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Diff, Global};
 use hwcheck_compat::Tables;
 use hwcheck_judge::judge;
-use hwcheck_model::check::Check;
+use hwcheck_model::check::{Check, Report};
 use hwcheck_model::facts::{Facts, LibraryFacts};
 use hwcheck_render::Format;
 use serde::Serialize;
@@ -77,8 +77,8 @@ pub fn diff(a: &Side<'_>, b: &Side<'_>) -> Vec<Change> {
     compare_maps(
         &mut out,
         "check",
-        &check_map(a.checks),
-        &check_map(b.checks),
+        &check_map(a.checks.to_vec()),
+        &check_map(b.checks.to_vec()),
     );
     out
 }
@@ -251,10 +251,12 @@ fn env_map(f: &Facts) -> BTreeMap<String, String> {
     m
 }
 
-fn check_map(checks: &[Check]) -> BTreeMap<String, String> {
-    checks
+/// Each check's status by its key (id and instance), unique within a report.
+fn check_map(checks: Vec<Check>) -> BTreeMap<String, String> {
+    Report::new(Facts::default(), checks, false)
+        .checks
         .iter()
-        .map(|c| (c.id.clone(), c.status.label().to_string()))
+        .map(|c| (c.key(), c.status.label().to_string()))
         .collect()
 }
 
@@ -320,7 +322,7 @@ pub fn run(global: &Global, options: &Diff) -> Result<u8, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::{Area, Check};
+    use hwcheck_model::check::{Check, CheckKind};
     use hwcheck_model::facts::{Component, LibraryFacts};
     use hwcheck_model::version::DottedVersion;
 
@@ -348,8 +350,8 @@ mod tests {
             lib("/opt/libcudnn.so.9", "9.5.1", true),
         ];
         b.environment.variables.clear();
-        let ca = vec![Check::pass("driver.nvml", Area::Driver, "ok")];
-        let cb = vec![Check::fail("driver.nvml", Area::Driver, "mismatch")];
+        let ca = vec![Check::pass(CheckKind::DriverNvml, "ok")];
+        let cb = vec![Check::fail(CheckKind::DriverNvml, "mismatch")];
         let changes = diff(
             &Side {
                 facts: &a,

@@ -130,7 +130,7 @@ pub fn json(findings: &[Finding<'_>], ctx: &Context) -> String {
 mod tests {
     use super::*;
     use hwcheck_compat::errors::ErrorTable;
-    use hwcheck_model::check::{Area, Check};
+    use hwcheck_model::check::{Check, CheckKind};
 
     fn ctx() -> Context {
         Context {
@@ -145,8 +145,7 @@ mod tests {
         let table = ErrorTable::load(None).unwrap();
         let rows = hwcheck_judge::explain::explain("Driver/library version mismatch", &table);
         let check = Check::fail(
-            "driver.kernel_module.matches_userspace",
-            Area::Driver,
+            CheckKind::DriverKernelModuleMatches,
             "module 550.90.07, library 550.107.02",
         )
         .with_fix("reboot");

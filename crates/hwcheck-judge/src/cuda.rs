@@ -5,12 +5,12 @@ use super::stack::{self, Runtime, NO_DRIVER};
 use hwcheck_compat::cuda_driver::Platform;
 use hwcheck_compat::forward_compat::Support;
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check};
+use hwcheck_model::check::{Check, CheckKind};
 use hwcheck_model::facts::{Component, Facts, FoundVia};
 use hwcheck_model::version::DottedVersion;
 
-const SUFFICIENT: &str = "cuda.runtime.driver_sufficient";
-const FORWARD: &str = "cuda.forward_compat";
+const SUFFICIENT: CheckKind = CheckKind::CudaRuntimeDriverSufficient;
+const FORWARD: CheckKind = CheckKind::CudaForwardCompat;
 
 /// Judges the CUDA runtimes and the forward-compatibility package.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -38,17 +38,15 @@ fn driver_sufficient(facts: &Facts, tables: &Tables) -> Vec<Check> {
     if runtimes.is_empty() {
         return vec![Check::skip(
             SUFFICIENT,
-            Area::Cuda,
             "no CUDA runtime (libcudart) or toolkit found; a program may still bundle its own",
         )];
     }
     if stack::driver_absent(facts) {
-        return vec![Check::skip(SUFFICIENT, Area::Cuda, NO_DRIVER)];
+        return vec![Check::skip(SUFFICIENT, NO_DRIVER)];
     }
     let Some((driver, compat)) = effective_driver(facts) else {
         return vec![Check::skip(
             SUFFICIENT,
-            Area::Cuda,
             "skipped: the driver version is unknown (see driver.nvml)",
         )];
     };
@@ -156,13 +154,12 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
             },
             |td| format!("driver {} >= {td}", ctx.driver),
         );
-        Check::pass(SUFFICIENT, Area::Cuda, format!("{what}: {why}"))
+        Check::pass(SUFFICIENT, format!("{what}: {why}"))
     } else if mvc_ok {
         let full =
             toolkit_driver.map_or(String::new(), |td| format!(" (< {td}, the toolkit driver)"));
         let check = Check::warn(
             SUFFICIENT,
-            Area::Cuda,
             format!(
                 "{what} runs on driver {}{full} only through minor-version compatibility: PTX JIT and newer driver APIs may fail",
                 ctx.driver
@@ -199,7 +196,6 @@ fn judge_runtime(ctx: &DriverContext, rt: &Runtime) -> Check {
         };
         Check::fail(
             SUFFICIENT,
-            Area::Cuda,
             format!("{what} needs {need_text}; {}", ctx.runs_text()),
         )
         .with_fix(sentence(&format!("{alternative}{upgrade}")))
@@ -289,15 +285,14 @@ fn compat_copies(facts: &Facts) -> Vec<CompatCopy> {
 fn forward_compat(facts: &Facts, tables: &Tables) -> Check {
     let copies = compat_copies(facts);
     if copies.is_empty() {
-        return Check::skip(FORWARD, Area::Cuda, "no cuda-compat libcuda found");
+        return Check::skip(FORWARD, "no cuda-compat libcuda found");
     }
     if stack::driver_absent(facts) {
-        return Check::skip(FORWARD, Area::Cuda, NO_DRIVER);
+        return Check::skip(FORWARD, NO_DRIVER);
     }
     let Some(driver) = stack::kernel_version(facts).cloned() else {
         return Check::skip(
             FORWARD,
-            Area::Cuda,
             "skipped: the driver version is unknown (see driver.nvml)",
         );
     };
@@ -319,8 +314,7 @@ fn forward_compat(facts: &Facts, tables: &Tables) -> Check {
             worst = Some(c);
         }
     }
-    let check =
-        worst.unwrap_or_else(|| Check::skip(FORWARD, Area::Cuda, "no cuda-compat libcuda found"));
+    let check = worst.unwrap_or_else(|| Check::skip(FORWARD, "no cuda-compat libcuda found"));
     evidence.into_iter().fold(
         check.with_evidence(format!("driver {driver}")),
         Check::with_evidence,
@@ -334,7 +328,6 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
         if !copy.picked {
             return Check::pass(
                 FORWARD,
-                Area::Cuda,
                 format!("cuda-compat libcuda {cv} is older than driver {driver} and not used (harmless)"),
             );
         }
@@ -345,7 +338,6 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
         };
         return Check::fail(
             FORWARD,
-            Area::Cuda,
             format!(
                 "{how} makes the loader pick cuda-compat libcuda {cv} ({dir}), older than the running driver {driver}: CUDA fails with CUDA_ERROR_SYSTEM_DRIVER_MISMATCH (803)"
             ),
@@ -358,20 +350,17 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
     if cv == driver {
         return Check::pass(
             FORWARD,
-            Area::Cuda,
             format!("cuda-compat libcuda {cv} equals the driver"),
         );
     }
     if !copy.picked {
         return Check::pass(
             FORWARD,
-            Area::Cuda,
             format!("cuda-compat libcuda {cv} (newer than driver {driver}) is present but not used: CUDA runs at the driver's level"),
         );
     }
     let mut worst = Check::pass(
         FORWARD,
-        Area::Cuda,
         format!("forward compatibility in use: libcuda {cv} on driver {driver}"),
     );
     for g in &facts.gpus {
@@ -382,7 +371,6 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
             Some(Support::Yes) => continue,
             Some(Support::No) => Check::fail(
                 FORWARD,
-                Area::Cuda,
                 format!(
                     "cuda-compat libcuda {cv} is in use but {} ({label}) does not support forward compatibility: CUDA fails with 804",
                     g.name
@@ -393,7 +381,6 @@ fn judge_copy(facts: &Facts, tables: &Tables, driver: &DottedVersion, copy: &Com
             )),
             _ => Check::warn(
                 FORWARD,
-                Area::Cuda,
                 format!("cuda-compat libcuda {cv} is in use on {} ({label}): forward compatibility works only on data-center GPUs, Jetson and select NGC-ready RTX cards", g.name),
             )
             .with_fix(format!("If CUDA fails with error 804, remove {dir} from the loader path and upgrade the host driver to >= {cv}.")),

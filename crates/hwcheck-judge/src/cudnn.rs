@@ -3,12 +3,12 @@
 
 use super::stack::{self, Runtime, NO_DRIVER};
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::{Component, Facts, LibraryFacts};
 use hwcheck_model::version::DottedVersion;
 
-const MAJOR: &str = "cudnn.cuda_major";
-const MATRIX: &str = "cudnn.support_matrix";
+const MAJOR: CheckKind = CheckKind::CudnnCudaMajor;
+const MATRIX: CheckKind = CheckKind::CudnnSupportMatrix;
 
 /// One cuDNN installation: the front library and sub-libraries of one directory.
 struct Install<'a> {
@@ -64,10 +64,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
         None
     };
     if let Some(reason) = reason {
-        return vec![
-            Check::skip(MAJOR, Area::Cudnn, reason),
-            Check::skip(MATRIX, Area::Cudnn, reason),
-        ];
+        return vec![Check::skip(MAJOR, reason), Check::skip(MATRIX, reason)];
     }
     let runtimes = stack::cuda_runtimes(facts);
     found
@@ -75,11 +72,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
         .flat_map(|i| {
             let major = cuda_major(facts, tables, i, &runtimes);
             let matrix = if major.status == Status::Fail {
-                Check::skip(
-                    MATRIX,
-                    Area::Cudnn,
-                    format!("{}: skipped (see {MAJOR})", i.label()),
-                )
+                Check::skip(MATRIX, format!("{}: skipped (see {MAJOR})", i.label()))
             } else {
                 support_matrix(facts, tables, i, &runtimes)
             };
@@ -140,7 +133,6 @@ fn cuda_major(facts: &Facts, tables: &Tables, install: &Install, runtimes: &[Run
         let cuda = built.map_or("matching".to_string(), |b| b.to_string());
         Check::fail(
             MAJOR,
-            Area::Cudnn,
             format!(
                 "{label} needs {} (CUDA {cuda}) but no copy was found; CUDA here: {have_text}",
                 stack::join_list(&missing)
@@ -152,7 +144,6 @@ fn cuda_major(facts: &Facts, tables: &Tables, install: &Install, runtimes: &[Run
     {
         Check::fail(
             MAJOR,
-            Area::Cudnn,
             format!("{label} is built for CUDA {b} but the CUDA here is {have_text}"),
         )
         .with_fix(install_fix(&b.to_string()))
@@ -160,14 +151,12 @@ fn cuda_major(facts: &Facts, tables: &Tables, install: &Install, runtimes: &[Run
         if row.cuda_majors.contains(&p.version.major()) {
             Check::pass(
                 MAJOR,
-                Area::Cudnn,
                 format!("{label} fits the CUDA {} runtime", p.version.major()),
             )
         } else {
             let majors: Vec<String> = row.cuda_majors.iter().map(u32::to_string).collect();
             Check::fail(
                 MAJOR,
-                Area::Cudnn,
                 format!(
                     "cuDNN {} does not support CUDA {} ({label}; cuDNN {} is built for CUDA {})",
                     row.cudnn_major,
@@ -185,20 +174,17 @@ fn cuda_major(facts: &Facts, tables: &Tables, install: &Install, runtimes: &[Run
     } else if let Some(b) = built {
         Check::pass(
             MAJOR,
-            Area::Cudnn,
             format!("{label} is built for CUDA {b} and the libraries it needs are present"),
         )
     } else if cudnn_major.is_some() && row.is_none() {
         Check::warn(
             MAJOR,
-            Area::Cudnn,
             format!("{label}: this cuDNN major is not in cudnn.toml"),
         )
         .with_fix("Use cuDNN 8 or 9, or pass a cudnn.toml that lists this major through --tables.")
     } else {
         Check::skip(
             MAJOR,
-            Area::Cudnn,
             format!("{label}: no CUDA runtime or version to compare with"),
         )
     };
@@ -237,12 +223,11 @@ fn support_matrix(
 ) -> Check {
     let label = install.label();
     let Some(version) = install.version.as_ref() else {
-        return Check::skip(MATRIX, Area::Cudnn, format!("{label}: version unknown"));
+        return Check::skip(MATRIX, format!("{label}: version unknown"));
     };
     let Some(rt) = runtime_for(install, runtimes) else {
         return Check::skip(
             MATRIX,
-            Area::Cudnn,
             format!("{label}: no CUDA runtime found to compare with"),
         );
     };
@@ -250,7 +235,6 @@ fn support_matrix(
     let Some(row) = tables.cudnn.support_row(version, cuda) else {
         return Check::warn(
             MATRIX,
-            Area::Cudnn,
             format!("cuDNN {version} with CUDA {cuda} is not in the support-matrix rows hwcheck knows"),
         )
         .with_evidence(format!("{label}; {}", rt.describe()))
@@ -265,16 +249,14 @@ fn support_matrix(
     let check = match (driver, min) {
         (Some(d), Some(m)) if d < m => Check::fail(
             MATRIX,
-            Area::Cudnn,
             format!("cuDNN {version} with CUDA {cuda} needs driver >= {m}; the driver is {d}"),
         )
         .with_fix(format!("Upgrade the NVIDIA driver to >= {m}, or use a cuDNN and CUDA that this driver supports.")),
         (Some(d), Some(m)) => Check::pass(
             MATRIX,
-            Area::Cudnn,
             format!("cuDNN {version} supports CUDA {cuda} on driver {d} (>= {m})"),
         ),
-        _ => Check::pass(MATRIX, Area::Cudnn, format!("cuDNN {version} supports CUDA {cuda}")),
+        _ => Check::pass(MATRIX, format!("cuDNN {version} supports CUDA {cuda}")),
     };
     check
         .with_evidence(format!("{label}; {}", rt.describe()))

@@ -10,8 +10,9 @@
 use hwcheck_compat::Tables;
 use hwcheck_detect::bundled;
 use hwcheck_detect::golden::{compare, Comparison, Golden, TOLERANCE};
-use hwcheck_model::check::{Area, Check};
+use hwcheck_model::check::{Check, CheckId, CheckKind, Install};
 use hwcheck_model::facts::detection::{Detection, DetectionFacts, ProviderRun, Timings};
+use hwcheck_model::facts::ort::OrtInstall;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::Facts;
 use std::collections::BTreeMap;
@@ -19,15 +20,25 @@ use std::collections::BTreeMap;
 /// Judges detection facts.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     let _ = tables;
-    judge_detection(&facts.detection, bundled::golden().ok().as_ref())
+    judge_detection(
+        &facts.detection,
+        bundled::golden().ok().as_ref(),
+        &facts.ort.installs,
+    )
 }
 
 /// The checks of `detection` against `golden` (the bundled answers; `None` if unreadable).
-pub fn judge_detection(detection: &DetectionFacts, golden: Option<&Golden>) -> Vec<Check> {
+/// `installs` are the probed ONNX Runtime installs: a run on the n-th one gets the same
+/// `.install<n>`/`.reference` suffix as that install's `ort.*` checks. Without them (a
+/// `hwcheck detect` report), runs of one provider are numbered in order.
+pub fn judge_detection(
+    detection: &DetectionFacts,
+    golden: Option<&Golden>,
+    installs: &[OrtInstall],
+) -> Vec<Check> {
     if let Some(why) = &detection.not_run {
         return vec![Check::skip(
-            "detection.run",
-            Area::Detection,
+            CheckKind::DetectionRun,
             format!("person detection not run: {why}"),
         )];
     }
@@ -49,11 +60,14 @@ pub fn judge_detection(detection: &DetectionFacts, golden: Option<&Golden>) -> V
             let short = run.provider.short_name();
             let n = seen.entry(short).or_insert(0);
             *n += 1;
-            let id = match *n {
-                1 => format!("detection.{short}"),
-                // Same suffix as the ort.provider checks of further installs.
-                k => format!("detection.{short}.install{k}"),
-            };
+            let install = installs
+                .iter()
+                .position(|i| i.path == run.library || i.real_path.as_deref() == Some(&run.library))
+                .map_or_else(
+                    || Install::at(*n - 1, false),
+                    |index| Install::at(index, installs[index].is_reference),
+                );
+            let id = CheckId::provider(CheckKind::DetectionProvider, run.provider, install);
             judge_run(id, run, &reference, threshold)
         })
         .collect();
@@ -71,13 +85,12 @@ enum Reference<'a> {
     Unknown,
 }
 
-fn judge_run(id: String, run: &ProviderRun, reference: &Reference, threshold: f32) -> Check {
+fn judge_run(id: CheckId, run: &ProviderRun, reference: &Reference, threshold: f32) -> Check {
     let label = run.provider.label();
     if let Some(e) = &run.error {
         return with_context(
             Check::fail(
                 id,
-                Area::Detection,
                 format!(
                     "the person detector could not run on {label}: {}",
                     e.message
@@ -95,7 +108,6 @@ fn judge_run(id: String, run: &ProviderRun, reference: &Reference, threshold: f3
         return with_context(
             Check::fail(
                 id,
-                Area::Detection,
                 format!("{label}: picture {image} failed: {}", e.message),
             ),
             run,
@@ -107,7 +119,6 @@ fn judge_run(id: String, run: &ProviderRun, reference: &Reference, threshold: f3
             let people: usize = run.images.iter().map(|i| i.people.len()).sum();
             let mut c = Check::pass(
                 id,
-                Area::Detection,
                 format!("{label}: ran on {} picture(s), {people} person(s) found", run.images.len()),
             );
             for i in &run.images {
@@ -117,14 +128,13 @@ fn judge_run(id: String, run: &ProviderRun, reference: &Reference, threshold: f3
         }
         Reference::Unknown => Check::skip(
             id,
-            Area::Detection,
             format!("{label}: ran, but these facts name a different bundled model than this hwcheck's golden answers"),
         ),
     };
     with_context(check, run)
 }
 
-fn golden_check(id: String, run: &ProviderRun, golden: &Golden, threshold: f32) -> Check {
+fn golden_check(id: CheckId, run: &ProviderRun, golden: &Golden, threshold: f32) -> Check {
     let label = run.provider.label();
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
@@ -147,7 +157,6 @@ fn golden_check(id: String, run: &ProviderRun, golden: &Golden, threshold: f32) 
         let people: usize = golden.images.iter().map(|g| g.people.len()).sum();
         Check::pass(
             id,
-            Area::Detection,
             format!(
                 "{label}: found the {people} expected people in {} pictures, nobody where there is nobody",
                 golden.images.len()
@@ -156,7 +165,6 @@ fn golden_check(id: String, run: &ProviderRun, golden: &Golden, threshold: f32) 
     } else {
         Check::fail(
             id,
-            Area::Detection,
             format!("{label}: detections differ from the golden answers: {}", problems.join("; ")),
         )
         .with_fix(format!(
@@ -276,8 +284,7 @@ fn agreement(runs: &[ProviderRun], threshold: f32) -> Option<Check> {
     let names: Vec<String> = others.iter().map(|r| run_label(r)).collect();
     let check = if problems.is_empty() {
         Check::pass(
-            "detection.agreement",
-            Area::Detection,
+            CheckKind::DetectionAgreement,
             format!(
                 "{} found the same people as {base} in every picture",
                 names.join(", ")
@@ -285,8 +292,7 @@ fn agreement(runs: &[ProviderRun], threshold: f32) -> Option<Check> {
         )
     } else {
         Check::fail(
-            "detection.agreement",
-            Area::Detection,
+            CheckKind::DetectionAgreement,
             format!("providers disagree with {base}: {}", problems.join("; ")),
         )
         .with_fix("A provider that finds other people than the CPU on the same model computes wrong results: check its library versions against the ONNX Runtime build's requirements, and compare annotated pictures (`hwcheck detect --annotate DIR`)")
@@ -398,6 +404,7 @@ mod tests {
         let checks = judge_detection(
             &facts(vec![run(Provider::Cpu, vec![person(0.905, 0.71)], vec![])]),
             Some(&golden()),
+            &[],
         );
         let c = status_of(&checks, "detection.cpu");
         assert_eq!(c.status, Status::Pass, "{c:?}");
@@ -420,6 +427,7 @@ mod tests {
                 vec![person(0.8, 0.5)],
             )]),
             Some(&golden()),
+            &[],
         );
         let c = status_of(&checks, "detection.cpu");
         assert_eq!(c.status, Status::Fail);
@@ -435,6 +443,7 @@ mod tests {
         let checks = judge_detection(
             &facts(vec![run(Provider::Cpu, vec![], vec![])]),
             Some(&golden()),
+            &[],
         );
         assert!(status_of(&checks, "detection.cpu")
             .summary
@@ -449,6 +458,7 @@ mod tests {
                 run(Provider::Cuda, vec![person(0.91, 0.7)], vec![]),
             ]),
             Some(&golden()),
+            &[],
         );
         assert_eq!(status_of(&ok, "detection.agreement").status, Status::Pass);
         let cuda = status_of(&ok, "detection.cuda");
@@ -462,6 +472,7 @@ mod tests {
                 run(Provider::Cuda, vec![person(0.9, 0.3)], vec![]),
             ]),
             Some(&golden()),
+            &[],
         );
         assert_eq!(status_of(&bad, "detection.agreement").status, Status::Fail);
         assert_eq!(status_of(&bad, "detection.cuda").status, Status::Fail);
@@ -472,7 +483,7 @@ mod tests {
         let mut r = run(Provider::Cuda, vec![], vec![]);
         r.error = Some(ProbeError::new(Code::TimedOut, "timed out after 60 s"));
         r.timings = None;
-        let checks = judge_detection(&facts(vec![r]), Some(&golden()));
+        let checks = judge_detection(&facts(vec![r]), Some(&golden()), &[]);
         let c = status_of(&checks, "detection.cuda");
         assert_eq!(c.status, Status::Fail);
         assert!(c.fix.as_deref().unwrap_or_default().contains("--timeout"));
@@ -483,7 +494,7 @@ mod tests {
         let mut f = facts(vec![run(Provider::Cpu, vec![], vec![])]);
         f.model_sha256 = Some("other".into());
         assert_eq!(
-            status_of(&judge_detection(&f, Some(&golden())), "detection.cpu").status,
+            status_of(&judge_detection(&f, Some(&golden()), &[]), "detection.cpu").status,
             Status::Skip
         );
     }
@@ -495,7 +506,7 @@ mod tests {
             run(Provider::Cpu, vec![person(0.9, 0.7)], vec![]),
         ]);
         f.model = Some("yolo.onnx".into());
-        let checks = judge_detection(&f, None);
+        let checks = judge_detection(&f, None, &[]);
         let c = status_of(&checks, "detection.cpu");
         assert_eq!(c.status, Status::Pass);
         assert!(
@@ -516,7 +527,7 @@ mod tests {
             not_run: Some("no ONNX Runtime provider opened a session".into()),
             ..DetectionFacts::default()
         };
-        let checks = judge_detection(&f, None);
+        let checks = judge_detection(&f, None, &[]);
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].status, Status::Skip);
     }

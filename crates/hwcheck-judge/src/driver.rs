@@ -2,13 +2,13 @@
 
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER, RELOAD_FIX};
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check};
+use hwcheck_model::check::{Check, CheckKind};
 use hwcheck_model::facts::{Component, CudaDriverApiFacts, Facts, ProbeError, SKIPPED_CUINIT};
 use hwcheck_model::version::DottedVersion;
 
-const NVML: &str = "driver.nvml";
-const KERNEL: &str = "driver.kernel_module_matches";
-const CUINIT: &str = "driver.cuda_init";
+const NVML: CheckKind = CheckKind::DriverNvml;
+const KERNEL: CheckKind = CheckKind::DriverKernelModuleMatches;
+const CUINIT: CheckKind = CheckKind::DriverCudaInit;
 
 /// Judges the driver.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -25,7 +25,7 @@ fn nvml(facts: &Facts, tables: &Tables) -> Check {
         (None, Some(version)) => nvml_answered(facts, tables, version),
         (Some(error), _) => nvml_failed(facts, error),
         (None, None) if stack::driver_absent(facts) => no_driver(facts, None),
-        (None, None) => Check::skip(NVML, Area::Driver, "NVML was not queried"),
+        (None, None) => Check::skip(NVML, "NVML was not queried"),
     }
 }
 
@@ -41,7 +41,6 @@ fn nvml_answered(facts: &Facts, tables: &Tables, version: &DottedVersion) -> Che
     let mut check = if n.device_count == Some(0) {
         Check::fail(
             NVML,
-            Area::Driver,
             format!("driver {version} is loaded but NVML sees no GPU"),
         )
         .with_fix(
@@ -49,7 +48,7 @@ fn nvml_answered(facts: &Facts, tables: &Tables, version: &DottedVersion) -> Che
              errors; in a container, check NVIDIA_VISIBLE_DEVICES and start it with --gpus.",
         )
     } else {
-        Check::pass(NVML, Area::Driver, format!("driver {version}{supports}"))
+        Check::pass(NVML, format!("driver {version}{supports}"))
     };
     if let Some(path) = &n.library_path {
         check = check.with_evidence(format!("libnvidia-ml: {path}"));
@@ -79,7 +78,6 @@ fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
         _ if stack::driver_absent(facts) => return no_driver(facts, Some(error)),
         "libloadingerror" | "librarynotfound" | "notfound" => Check::fail(
             NVML,
-            Area::Driver,
             format!("NVIDIA kernel module {kernel_text} is loaded but libnvidia-ml.so.1 cannot be loaded"),
         )
         .with_fix(if container {
@@ -91,7 +89,6 @@ fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
         }),
         "drivernotloaded" => Check::fail(
             NVML,
-            Area::Driver,
             "NVIDIA driver libraries are installed but the kernel driver is not loaded",
         )
         .with_fix(if container {
@@ -103,7 +100,6 @@ fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
         }),
         "librmversionmismatch" => Check::fail(
             NVML,
-            Area::Driver,
             format!(
                 "Driver/library version mismatch: kernel module {kernel_text}, user-space libraries {}: \
                  reboot or reload the nvidia modules",
@@ -111,19 +107,19 @@ fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
             ),
         )
         .with_fix(RELOAD_FIX),
-        "gpulost" => Check::fail(NVML, Area::Driver, "a GPU has fallen off the bus (NVML: GPU is lost)")
+        "gpulost" => Check::fail(NVML, "a GPU has fallen off the bus (NVML: GPU is lost)")
             .with_fix(
                 "Look in `dmesg` for Xid 79; reset the GPU (`nvidia-smi -r -i <index>`) or reboot. If it \
                  happens again, check power and PCIe seating, then have the GPU replaced (RMA).",
             ),
-        "nopermission" => Check::fail(NVML, Area::Driver, "no permission to use the NVIDIA devices")
+        "nopermission" => Check::fail(NVML, "no permission to use the NVIDIA devices")
             .with_fix(
                 "Give the user access to /dev/nvidia* (device permissions, the `video` group, udev \
                  rules); in a container pass the GPUs with --gpus so the device cgroup allows them.",
             ),
-        "timedout" => Check::fail(NVML, Area::Driver, "NVML did not answer in time: the driver may be hung")
+        "timedout" => Check::fail(NVML, "NVML did not answer in time: the driver may be hung")
             .with_fix("Look in `dmesg` for NVIDIA Xid errors and reboot; a longer --timeout shows whether it is only slow."),
-        _ => Check::fail(NVML, Area::Driver, format!("NVML failed: {}", error.code)).with_fix(
+        _ => Check::fail(NVML, format!("NVML failed: {}", error.code)).with_fix(
             "Run `nvidia-smi` to see the same failure and look in `dmesg` for NVIDIA errors; reinstalling \
              the driver and rebooting clears most of them.",
         ),
@@ -158,13 +154,12 @@ fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
                 "no NVIDIA driver in this container: no kernel module, no /dev/nvidia* devices, and {lib}"
             ),
         };
-        Check::fail(NVML, Area::Driver, summary).with_fix(format!(
+        Check::fail(NVML, summary).with_fix(format!(
             "{CONTAINER_GPU_FIX} If the host has no NVIDIA GPU, CUDA cannot work here: use the CPU execution provider."
         ))
     } else {
         Check::fail(
             NVML,
-            Area::Driver,
             format!(
                 "no NVIDIA driver on this machine: no kernel module (/proc/driver/nvidia/version), no /dev/nvidia* devices, and {lib}"
             ),
@@ -185,19 +180,17 @@ fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
 
 fn kernel_module_matches(facts: &Facts) -> Check {
     if stack::driver_absent(facts) {
-        return Check::skip(KERNEL, Area::Driver, NO_DRIVER);
+        return Check::skip(KERNEL, NO_DRIVER);
     }
     let Some(km) = facts.driver.kernel_module.as_ref() else {
         return Check::skip(
             KERNEL,
-            Area::Driver,
             "/proc/driver/nvidia/version cannot be read: nothing to compare",
         );
     };
     let Some(kernel) = km.version.as_ref() else {
         return Check::warn(
             KERNEL,
-            Area::Driver,
             "cannot read the kernel module's version from /proc/driver/nvidia/version",
         )
         .with_evidence(format!("read: {}", km.raw))
@@ -235,20 +228,17 @@ fn kernel_module_matches(facts: &Facts) -> Check {
         };
         Check::fail(
             KERNEL,
-            Area::Driver,
             format!("kernel module {kernel} does not match the user-space driver: {what}"),
         )
         .with_fix(RELOAD_FIX)
     } else if others.is_empty() {
         Check::skip(
             KERNEL,
-            Area::Driver,
             format!("kernel module {kernel}; no user-space driver version to compare with"),
         )
     } else {
         Check::pass(
             KERNEL,
-            Area::Driver,
             format!("kernel module {kernel} matches the user-space driver"),
         )
     };
@@ -257,10 +247,10 @@ fn kernel_module_matches(facts: &Facts) -> Check {
 
 fn cuda_init(facts: &Facts) -> Check {
     if stack::driver_absent(facts) {
-        return Check::skip(CUINIT, Area::Driver, NO_DRIVER);
+        return Check::skip(CUINIT, NO_DRIVER);
     }
     if facts.skipped.iter().any(|s| s == SKIPPED_CUINIT) {
-        return Check::skip(CUINIT, Area::Driver, SKIPPED_CUINIT);
+        return Check::skip(CUINIT, SKIPPED_CUINIT);
     }
     let Some(api) = facts.cuda_driver_api.as_ref() else {
         return no_libcuda(facts);
@@ -273,11 +263,7 @@ fn cuda_init(facts: &Facts) -> Check {
                 .as_ref()
                 .map_or(String::new(), |v| format!(", driver API {v}"));
             let devices = count.map_or(String::new(), |c| format!(", {c} device(s)"));
-            Check::pass(
-                CUINIT,
-                Area::Driver,
-                format!("cuInit succeeded{version}{devices}"),
-            )
+            Check::pass(CUINIT, format!("cuInit succeeded{version}{devices}"))
         }
         (Some(error), _) => cuda_init_failed(facts, api, error),
     };
@@ -293,11 +279,10 @@ fn cuda_init(facts: &Facts) -> Check {
 
 fn no_libcuda(facts: &Facts) -> Check {
     if stack::libs(facts, Component::Libcuda).next().is_some() {
-        return Check::skip(CUINIT, Area::Driver, "cuInit was not probed");
+        return Check::skip(CUINIT, "cuInit was not probed");
     }
     Check::fail(
         CUINIT,
-        Area::Driver,
         "libcuda.so.1 was not found: no CUDA program can start",
     )
     .with_fix(if stack::in_container(facts) {
@@ -310,7 +295,7 @@ fn no_libcuda(facts: &Facts) -> Check {
 }
 
 fn no_device(facts: &Facts, summary: &str) -> Check {
-    let check = Check::fail(CUINIT, Area::Driver, summary);
+    let check = Check::fail(CUINIT, summary);
     match stack::var(facts, hwcheck_model::env_vars::CUDA_VISIBLE_DEVICES) {
         Some(value) => check
             .with_evidence(format!("CUDA_VISIBLE_DEVICES={value:?}"))
@@ -336,7 +321,6 @@ fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError)
         }
         (803, _) | (_, "systemdrivermismatch") => Check::fail(
             CUINIT,
-            Area::Driver,
             format!(
                 "cuInit: CUDA_ERROR_SYSTEM_DRIVER_MISMATCH (803): {libcuda} does not match the kernel module {}",
                 stack::kernel_version(facts).map_or("?".to_string(), |v| v.to_string())
@@ -349,7 +333,6 @@ fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError)
         ),
         (804, _) | (_, "compatnotsupportedondevice") => Check::fail(
             CUINIT,
-            Area::Driver,
             "cuInit: CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE (804): forward compatibility was attempted on a GPU that does not support it",
         )
         .with_fix(
@@ -358,13 +341,11 @@ fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError)
         ),
         (35, _) | (_, "insufficientdriver") => Check::fail(
             CUINIT,
-            Area::Driver,
             "cuInit: CUDA_ERROR_INSUFFICIENT_DRIVER (35): the kernel driver is older than this libcuda needs",
         )
         .with_fix("Upgrade the NVIDIA driver (see cuda.runtime.driver_sufficient for the version needed)."),
         _ => Check::fail(
             CUINIT,
-            Area::Driver,
             format!("cuInit failed: {} ({})", error.code, error.message),
         )
         .with_fix(

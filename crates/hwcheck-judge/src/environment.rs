@@ -4,7 +4,7 @@
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER};
 use hwcheck_compat::gpus::GpuClass;
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check};
+use hwcheck_model::check::{Check, CheckKind};
 use hwcheck_model::env_vars::{
     CUDA_VISIBLE_DEVICES, NVIDIA_DISABLE_REQUIRE, NVIDIA_DRIVER_CAPABILITIES,
     NVIDIA_VISIBLE_DEVICES,
@@ -12,9 +12,9 @@ use hwcheck_model::env_vars::{
 use hwcheck_model::facts::Facts;
 use hwcheck_model::version::DottedVersion;
 
-const REQUIRE: &str = "environment.require_cuda";
-const CONTAINER: &str = "environment.container_gpus";
-const VISIBLE: &str = "environment.cuda_visible_devices";
+const REQUIRE: CheckKind = CheckKind::EnvironmentRequireCuda;
+const CONTAINER: CheckKind = CheckKind::EnvironmentContainerGpus;
+const VISIBLE: CheckKind = CheckKind::EnvironmentCudaVisibleDevices;
 
 /// Judges the environment.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -38,34 +38,28 @@ fn driver_cuda(facts: &Facts, tables: &Tables) -> Option<DottedVersion> {
 
 fn require_cuda(facts: &Facts, tables: &Tables) -> Check {
     let Some(req) = facts.environment.require_cuda.as_ref() else {
-        return Check::skip(REQUIRE, Area::Environment, "NVIDIA_REQUIRE_CUDA is not set");
+        return Check::skip(REQUIRE, "NVIDIA_REQUIRE_CUDA is not set");
     };
     let raw = format!("NVIDIA_REQUIRE_CUDA={:?}", req.raw);
     if let Some(e) = &req.parse_error {
         return Check::warn(
             REQUIRE,
-            Area::Environment,
             format!("NVIDIA_REQUIRE_CUDA cannot be parsed: {e}"),
         )
         .with_evidence(raw)
         .with_fix("Check the image's NVIDIA_REQUIRE_CUDA (space-separated alternatives of comma-separated constraints).");
     }
     let Some(min) = req.cuda_min.as_ref() else {
-        return Check::skip(
-            REQUIRE,
-            Area::Environment,
-            "NVIDIA_REQUIRE_CUDA has no cuda>= constraint",
-        )
-        .with_evidence(raw);
+        return Check::skip(REQUIRE, "NVIDIA_REQUIRE_CUDA has no cuda>= constraint")
+            .with_evidence(raw);
     };
     if stack::driver_absent(facts) {
-        return Check::skip(REQUIRE, Area::Environment, NO_DRIVER).with_evidence(raw);
+        return Check::skip(REQUIRE, NO_DRIVER).with_evidence(raw);
     }
     let (Some(cuda), Some(driver)) = (driver_cuda(facts, tables), stack::driver_version(facts))
     else {
         return Check::skip(
             REQUIRE,
-            Area::Environment,
             "skipped: the driver's CUDA version is unknown (see driver.nvml)",
         )
         .with_evidence(raw);
@@ -73,7 +67,6 @@ fn require_cuda(facts: &Facts, tables: &Tables) -> Check {
     let check = if &cuda >= min {
         Check::pass(
             REQUIRE,
-            Area::Environment,
             format!("the image needs CUDA >= {min}; driver {driver} supports CUDA {cuda}"),
         )
     } else if let Some(alt) = req
@@ -83,7 +76,6 @@ fn require_cuda(facts: &Facts, tables: &Tables) -> Check {
     {
         Check::pass(
             REQUIRE,
-            Area::Environment,
             format!(
                 "the image needs CUDA >= {min} or `{alt}`: driver {driver} meets the alternative"
             ),
@@ -126,11 +118,10 @@ fn unmet(
     let check = if mvc.is_some_and(|m| driver >= m) {
         Check::warn(
             REQUIRE,
-            Area::Environment,
             format!("{summary}: it runs only through minor-version compatibility, and the container toolkit refuses to start it unless NVIDIA_DISABLE_REQUIRE is set"),
         )
     } else {
-        Check::fail(REQUIRE, Area::Environment, summary)
+        Check::fail(REQUIRE, summary)
     };
     let check = check.with_fix(fix);
     let check = match release {
@@ -184,7 +175,7 @@ fn is_gpu_node(node: &str) -> bool {
 
 fn container_gpus(facts: &Facts) -> Check {
     let Some(kind) = facts.environment.container.as_deref() else {
-        return Check::skip(CONTAINER, Area::Environment, "not in a container");
+        return Check::skip(CONTAINER, "not in a container");
     };
     let visible = stack::var(facts, NVIDIA_VISIBLE_DEVICES);
     let nodes = &facts.environment.dev_nodes;
@@ -192,7 +183,6 @@ fn container_gpus(facts: &Facts) -> Check {
     if stack::driver_absent(facts) && !meant_for_gpus {
         return Check::skip(
             CONTAINER,
-            Area::Environment,
             "skipped: no NVIDIA driver and no sign this container was meant to have GPUs (see driver.nvml)",
         );
     }
@@ -212,7 +202,6 @@ fn container_gpus(facts: &Facts) -> Check {
         };
         Check::fail(
             CONTAINER,
-            Area::Environment,
             format!("this {kind} container has no /dev/nvidia<N> GPU device: it was started without GPUs{why}"),
         )
         .with_fix(fix)
@@ -220,13 +209,11 @@ fn container_gpus(facts: &Facts) -> Check {
         match stack::var(facts, NVIDIA_DRIVER_CAPABILITIES) {
             Some(caps) if !caps.split(',').any(|c| matches!(c.trim(), "compute" | "all")) => Check::warn(
                 CONTAINER,
-                Area::Environment,
                 format!("NVIDIA_DRIVER_CAPABILITIES={caps:?} lacks `compute`: the toolkit does not mount libcuda"),
             )
             .with_fix("Set NVIDIA_DRIVER_CAPABILITIES=compute,utility (or all) when starting the container."),
             _ => Check::pass(
                 CONTAINER,
-                Area::Environment,
                 format!("this {kind} container sees {}", nodes.join(", ")),
             ),
         }
@@ -243,12 +230,11 @@ fn container_gpus(facts: &Facts) -> Check {
 
 fn cuda_visible_devices(facts: &Facts) -> Check {
     if stack::driver_absent(facts) {
-        return Check::skip(VISIBLE, Area::Environment, NO_DRIVER);
+        return Check::skip(VISIBLE, NO_DRIVER);
     }
     let Some(value) = stack::var(facts, CUDA_VISIBLE_DEVICES) else {
         return Check::pass(
             VISIBLE,
-            Area::Environment,
             "CUDA_VISIBLE_DEVICES is not set: CUDA sees every GPU",
         );
     };
@@ -264,7 +250,6 @@ fn cuda_visible_devices(facts: &Facts) -> Check {
     let check = match (visible, stop) {
         (0, reason) => Check::fail(
             VISIBLE,
-            Area::Environment,
             format!(
                 "{shown} hides every GPU from CUDA ({})",
                 reason.unwrap_or_else(|| "empty".to_string())
@@ -273,15 +258,10 @@ fn cuda_visible_devices(facts: &Facts) -> Check {
         .with_fix(fix),
         (n, Some(reason)) => Check::warn(
             VISIBLE,
-            Area::Environment,
             format!("{shown}: CUDA sees {n}{total} GPU(s) and ignores the rest ({reason})"),
         )
         .with_fix(fix),
-        (n, None) => Check::pass(
-            VISIBLE,
-            Area::Environment,
-            format!("{shown}: CUDA sees {n}{total} GPU(s)"),
-        ),
+        (n, None) => Check::pass(VISIBLE, format!("{shown}: CUDA sees {n}{total} GPU(s)")),
     };
     match facts.cuda_driver_api.as_ref().and_then(|a| a.device_count) {
         Some(n) => check.with_evidence(format!("cuDeviceGetCount: {n}")),

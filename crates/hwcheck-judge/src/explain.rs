@@ -69,12 +69,16 @@ impl MachineStatus {
     }
 }
 
-/// The worst check whose id is `check_id` or starts with `check_id.`.
+/// The worst check whose id is `check_id` or starts with `check_id.` (a table row may name a
+/// family such as `ort.provider`).
 pub fn machine_status(check_id: &str, checks: &[Check]) -> MachineStatus {
     let prefix = format!("{check_id}.");
     checks
         .iter()
-        .filter(|c| c.id == check_id || c.id.starts_with(&prefix))
+        .filter(|c| {
+            let id = c.id.to_string();
+            id == check_id || id.starts_with(&prefix)
+        })
         .min_by_key(|c| c.status)
         .cloned()
         .map_or(MachineStatus::NoCheck, MachineStatus::Check)
@@ -83,7 +87,7 @@ pub fn machine_status(check_id: &str, checks: &[Check]) -> MachineStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hwcheck_model::check::Area;
+    use hwcheck_model::check::CheckKind;
 
     fn table() -> ErrorTable {
         ErrorTable::load(None).unwrap()
@@ -140,12 +144,12 @@ mod tests {
     #[test]
     fn machine_status_takes_the_worst_matching_check() {
         let checks = vec![
-            Check::pass("cudnn.found", Area::Cudnn, "ok"),
-            Check::fail("cudnn.major_matches_cuda", Area::Cudnn, "bad"),
-            Check::fail("cudnnx", Area::Cudnn, "not a child"),
+            Check::pass(CheckKind::CudnnSupportMatrix, "ok"),
+            Check::fail(CheckKind::CudnnCudaMajor, "bad"),
+            Check::fail(CheckKind::CudaForwardCompat, "not a child"),
         ];
         match machine_status("cudnn", &checks) {
-            MachineStatus::Check(c) => assert_eq!(c.id, "cudnn.major_matches_cuda"),
+            MachineStatus::Check(c) => assert_eq!(c.id, "cudnn.cuda_major"),
             other => panic!("{other:?}"),
         }
         assert_eq!(

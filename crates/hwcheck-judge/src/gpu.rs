@@ -3,12 +3,12 @@
 use super::stack::{self, Runtime, NO_DRIVER};
 use hwcheck_compat::arch::{CcRow, CudaSupport};
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::{Component, Facts, GpuFacts};
 use hwcheck_model::version::DottedVersion;
 
-const CC: &str = "gpu.compute_capability";
-const HEALTH: &str = "gpu.health";
+const CC: CheckKind = CheckKind::GpuComputeCapability;
+const HEALTH: CheckKind = CheckKind::GpuHealth;
 
 /// Judges every GPU.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -20,10 +20,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
         None
     };
     if let Some(reason) = skip_reason {
-        return vec![
-            Check::skip(CC, Area::Gpu, reason),
-            Check::skip(HEALTH, Area::Gpu, reason),
-        ];
+        return vec![Check::skip(CC, reason), Check::skip(HEALTH, reason)];
     }
     let runtimes = stack::cuda_runtimes(facts);
     facts
@@ -62,13 +59,12 @@ impl Findings {
     }
 
     /// The check: `ok` as summary when nothing was found, else the problems.
-    fn into_check(self, id: &str, label: &str, ok: String) -> Check {
+    fn into_check(self, id: CheckKind, label: &str, ok: String) -> Check {
         if self.problems.is_empty() {
-            return Check::pass(id, Area::Gpu, ok);
+            return Check::pass(id, ok);
         }
         Check::new(
             id,
-            Area::Gpu,
             self.status,
             format!("{label}: {}", self.problems.join("; ")),
         )
@@ -88,7 +84,6 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         (None, None) => {
             return Check::warn(
                 CC,
-                Area::Gpu,
                 format!("{label}: compute capability unknown (NVML did not say and gpus.toml does not list it)"),
             )
             .with_fix(
@@ -105,7 +100,6 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         return with_model(
             Check::warn(
                 CC,
-                Area::Gpu,
                 format!("{label}: CC {cc} is not in arch.toml: cannot tell which CUDA supports it"),
             )
             .with_evidence(cc_evidence)
@@ -278,11 +272,7 @@ fn health(g: &GpuFacts) -> Check {
         || !g.throttle_reasons.is_empty()
         || g.temperature_c.is_some();
     if !known {
-        return Check::skip(
-            HEALTH,
-            Area::Gpu,
-            format!("{label}: NVML gave no health counters"),
-        );
+        return Check::skip(HEALTH, format!("{label}: NVML gave no health counters"));
     }
     let mut f = Findings::new();
     if g.remapped_rows_failure == Some(true) {

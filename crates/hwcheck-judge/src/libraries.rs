@@ -3,10 +3,10 @@
 
 use super::stack::{self, NO_DRIVER};
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::{Component, Facts, LibraryFacts};
 
-const DUPLICATES: &str = "libraries.duplicates";
+const DUPLICATES: CheckKind = CheckKind::LibrariesDuplicates;
 
 /// Judges the library copies found.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -49,10 +49,10 @@ const FAMILIES: [(&str, [Component; 2]); 2] = [
 
 fn duplicates(facts: &Facts) -> Check {
     if facts.libraries.is_empty() {
-        return Check::skip(DUPLICATES, Area::Libraries, "no CUDA-family library found");
+        return Check::skip(DUPLICATES, "no CUDA-family library found");
     }
     if stack::driver_absent(facts) {
-        return Check::skip(DUPLICATES, Area::Libraries, NO_DRIVER);
+        return Check::skip(DUPLICATES, NO_DRIVER);
     }
     let mut status = Status::Pass;
     let mut problems: Vec<String> = Vec::new();
@@ -121,10 +121,9 @@ fn duplicates(facts: &Facts) -> Check {
                 evidence.len()
             )
         };
-        Check::pass(DUPLICATES, Area::Libraries, summary)
+        Check::pass(DUPLICATES, summary)
     } else {
-        Check::new(DUPLICATES, Area::Libraries, status, problems.join("; "))
-            .with_fix(fixes.join(" "))
+        Check::new(DUPLICATES, status, problems.join("; ")).with_fix(fixes.join(" "))
     };
     evidence.into_iter().fold(check, Check::with_evidence)
 }

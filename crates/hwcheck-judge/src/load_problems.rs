@@ -7,12 +7,12 @@
 //! (or a program may never ask for it), but it is still a trap on the machine.
 
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Facts, LibraryFacts, ProbeError};
 
 /// Stable id of the check.
-pub const ID: &str = "libraries.load_problems";
+pub const ID: CheckKind = CheckKind::LibrariesLoadProblems;
 
 /// Judges the problems of every library copy found.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -23,16 +23,11 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
         .filter_map(|l| l.problem.as_ref().map(|p| (l, p)))
         .collect();
     if facts.libraries.is_empty() {
-        return vec![Check::skip(
-            ID,
-            Area::Libraries,
-            "no CUDA-family library found",
-        )];
+        return vec![Check::skip(ID, "no CUDA-family library found")];
     }
     if broken.is_empty() {
         return vec![Check::pass(
             ID,
-            Area::Libraries,
             format!(
                 "all {} library copies found are readable ELF files for this machine and loaded cleanly",
                 facts.libraries.len()
@@ -58,7 +53,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
         if broken.len() == 1 { "copy" } else { "copies" },
         lines.join("; ")
     );
-    let check = Check::new(ID, Area::Libraries, status, summary).with_fix(fixes.join(" "));
+    let check = Check::new(ID, status, summary).with_fix(fixes.join(" "));
     vec![lines.into_iter().fold(check, Check::with_evidence)]
 }
 

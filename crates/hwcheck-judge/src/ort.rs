@@ -6,7 +6,7 @@
 
 use hwcheck_compat::ort::OrtRow;
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::check::{Check, CheckId, CheckKind, Install, Status};
 use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, OrtSource, Provider, ProviderProbe};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Component, Facts, ProbeError};
@@ -26,27 +26,23 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.push(installs_check(ort));
     for (i, install) in ort.installs.iter().enumerate() {
         let suffix = id_suffix(i, install);
-        checks.push(runtime_check(install, &suffix));
+        checks.push(runtime_check(install, suffix));
         if install.load_error.is_some() {
             continue;
         }
         let row = parse_version(install).and_then(|v| tables.ort.row_for(&v));
         for probe in &install.providers {
-            checks.push(provider_check(facts, install, probe, row, &suffix, ort));
+            checks.push(provider_check(facts, install, probe, row, suffix, ort));
         }
-        if let Some(check) = compat_check(facts, install, row, &suffix) {
+        if let Some(check) = compat_check(facts, install, row, suffix) {
             checks.push(check);
         }
     }
     checks
 }
 
-fn id_suffix(index: usize, install: &OrtInstall) -> String {
-    match (index, install.is_reference) {
-        (0, _) => String::new(),
-        (_, true) => ".reference".to_string(),
-        _ => format!(".install{}", index + 1),
-    }
+fn id_suffix(index: usize, install: &OrtInstall) -> Install {
+    Install::at(index, install.is_reference)
 }
 
 fn parse_version(install: &OrtInstall) -> Option<DottedVersion> {
@@ -80,20 +76,19 @@ fn source_label(source: &OrtSource) -> String {
 fn problem_check(problem: &ProbeError, nothing_found: bool) -> Check {
     let fix = "pip install onnxruntime-gpu (or onnxruntime for the CPU), or run scripts/fetch-reference-ort.sh and pass --reference-runtime";
     match problem.code.as_str() {
-        "reference_missing" => Check::fail("ort.reference", Area::Ort, &problem.message)
+        "reference_missing" => Check::fail(CheckKind::OrtReference, &problem.message)
             .with_fix("run scripts/fetch-reference-ort.sh (it caches the pinned CPU build), or set HWCHECK_REFERENCE_ORT to a libonnxruntime.so"),
-        _ if nothing_found => Check::warn("ort.runtime", Area::Ort, &problem.message).with_fix(fix),
-        _ => Check::warn("ort.probe", Area::Ort, &problem.message),
+        _ if nothing_found => Check::warn(CheckKind::OrtRuntime, &problem.message).with_fix(fix),
+        _ => Check::warn(CheckKind::OrtProbe, &problem.message),
     }
 }
 
-fn runtime_check(install: &OrtInstall, suffix: &str) -> Check {
-    let id = format!("ort.runtime{suffix}");
+fn runtime_check(install: &OrtInstall, suffix: Install) -> Check {
+    let id = CheckId::of(CheckKind::OrtRuntime).in_install(suffix);
     let via: Vec<String> = install.found_via.iter().map(source_label).collect();
     let mut check = match &install.load_error {
         Some(e) => Check::fail(
             &id,
-            Area::Ort,
             format!(
                 "{}: cannot be loaded: {}",
                 install_label(install),
@@ -103,7 +98,6 @@ fn runtime_check(install: &OrtInstall, suffix: &str) -> Check {
         .with_fix(load_fix(e)),
         None => Check::pass(
             &id,
-            Area::Ort,
             format!(
                 "{}; compiled in: {}",
                 install_label(install),
@@ -167,8 +161,7 @@ fn installs_check(ort: &OrtFacts) -> Check {
     let others: Vec<&OrtInstall> = ort.installs.iter().filter(|i| !i.is_reference).collect();
     let mut check = if let Some(first) = shadowed.first() {
         Check::fail(
-            "ort.installs",
-            Area::Ort,
+            CheckKind::OrtInstalls,
             format!(
                 "{} share one onnxruntime/ package directory ({}): the wheel installed last wins, so its providers ({}) are what Python gets",
                 first.python_packages.join(" and "),
@@ -185,15 +178,13 @@ fn installs_check(ort: &OrtFacts) -> Check {
             ": which one a program loads depends on its Python environment or LD_LIBRARY_PATH"
         };
         Check::warn(
-            "ort.installs",
-            Area::Ort,
+            CheckKind::OrtInstalls,
             format!("{} ONNX Runtime installs found{note}", others.len()),
         )
         .with_fix("keep one ORT per environment, or pin the one you mean (ORT_DYLIB_PATH for native programs)")
     } else {
         Check::pass(
-            "ort.installs",
-            Area::Ort,
+            CheckKind::OrtInstalls,
             format!("{} ONNX Runtime install(s) found", ort.installs.len()),
         )
     };
@@ -219,10 +210,10 @@ fn provider_check(
     install: &OrtInstall,
     probe: &ProviderProbe,
     row: Option<&OrtRow>,
-    suffix: &str,
+    suffix: Install,
     ort: &OrtFacts,
 ) -> Check {
-    let id = format!("ort.provider.{}{suffix}", probe.provider.short_name());
+    let id = CheckId::provider(CheckKind::OrtProvider, probe.provider, suffix);
     let label = format!("{} on {}", probe.provider.label(), install_label(install));
     let check = match &probe.error {
         None => session_check(&id, &label, probe, ort),
@@ -231,7 +222,7 @@ fn provider_check(
         }
         Some(e) => {
             let why = explain(facts, probe, e, row);
-            let mut check = Check::fail(&id, Area::Ort, format!("{label}: {}", why.cause))
+            let mut check = Check::fail(&id, format!("{label}: {}", why.cause))
                 .with_evidence(format!("error: {}", e.message));
             if !probe.missing_libraries.is_empty() {
                 check = check.with_evidence(format!(
@@ -251,7 +242,7 @@ fn provider_check(
     check
 }
 
-fn session_check(id: &str, label: &str, probe: &ProviderProbe, ort: &OrtFacts) -> Check {
+fn session_check(id: &CheckId, label: &str, probe: &ProviderProbe, ort: &OrtFacts) -> Check {
     let ms = |v: Option<f64>| match v {
         Some(v) if v < 1.0 => format!("{v:.3} ms"),
         Some(v) => format!("{v:.1} ms"),
@@ -266,26 +257,23 @@ fn session_check(id: &str, label: &str, probe: &ProviderProbe, ort: &OrtFacts) -
     );
     let model = ort.probe_model.as_deref().unwrap_or("probe model");
     if probe.provider == Provider::Cpu {
-        return Check::pass(id, Area::Ort, format!("{label}: session ran; {timing}"))
+        return Check::pass(id, format!("{label}: session ran; {timing}"))
             .with_evidence(format!("model: {model}"));
     }
     let tolerance = probe.tolerance.unwrap_or(0.0);
     match probe.max_abs_diff {
         Some(d) if d <= tolerance => Check::pass(
             id,
-            Area::Ort,
             format!("{label}: session ran on this provider alone (no CPU fallback); output within {tolerance:e} of the CPU (max |diff| {d:.2e}); {timing}"),
         ),
         Some(d) => Check::fail(
             id,
-            Area::Ort,
             format!("{label}: output differs from the CPU provider's by {d:.2e} (tolerance {tolerance:e})"),
         )
         .with_evidence(timing)
         .with_fix("results on this provider are wrong: check for a driver/library mismatch or a known bug of this ORT release, and try another ORT version"),
         None => Check::warn(
             id,
-            Area::Ort,
             format!("{label}: session ran, but its output could not be compared with the CPU provider's (the CPU session failed)"),
         )
         .with_evidence(timing),
@@ -294,7 +282,7 @@ fn session_check(id: &str, label: &str, probe: &ProviderProbe, ort: &OrtFacts) -
 }
 
 fn not_built_check(
-    id: &str,
+    id: &CheckId,
     label: &str,
     facts: &Facts,
     probe: &ProviderProbe,
@@ -310,11 +298,11 @@ fn not_built_check(
         .map(|e| format!("ORT said: {}", e.message))
         .unwrap_or_default();
     if probe.provider.is_nvidia() && gpu_present(facts) {
-        Check::warn(id, Area::Ort, summary)
+        Check::warn(id, summary)
             .with_evidence(evidence)
             .with_fix("this is a CPU-only ONNX Runtime: pip uninstall onnxruntime && pip install onnxruntime-gpu (both wheels ship the same onnxruntime package)")
     } else {
-        Check::new(id, Area::Ort, Status::Skip, summary).with_evidence(evidence)
+        Check::new(id, Status::Skip, summary).with_evidence(evidence)
     }
 }
 
@@ -650,17 +638,16 @@ fn compat_check(
     facts: &Facts,
     install: &OrtInstall,
     row: Option<&OrtRow>,
-    suffix: &str,
+    suffix: Install,
 ) -> Option<Check> {
     if !has_cuda(install) {
         return None;
     }
-    let id = format!("ort.compat{suffix}");
+    let id = CheckId::of(CheckKind::OrtCompat).in_install(suffix);
     let label = install_label(install);
     let Some(row) = row else {
         return Some(Check::warn(
             &id,
-            Area::Ort,
             format!("{label}: no ort.toml row for this version; CUDA/cuDNN needs not checked"),
         ));
     };
@@ -691,7 +678,6 @@ fn compat_check(
     let check = if gaps.is_empty() {
         Check::pass(
             &id,
-            Area::Ort,
             format!(
                 "{label}: needs CUDA {} and cuDNN {}; both found",
                 row.cuda_major, row.cudnn_major
@@ -700,7 +686,6 @@ fn compat_check(
     } else if cuda_ok {
         Check::pass(
             &id,
-            Area::Ort,
             format!(
                 "{label}: the CUDA session works, though hwcheck's library scan did not see {}",
                 gaps.join(", ")
@@ -709,7 +694,6 @@ fn compat_check(
     } else {
         Check::warn(
             &id,
-            Area::Ort,
             format!("{label}: its GPU build needs {}", gaps.join(" and ")),
         )
         .with_fix(cuda_fix(row.cuda_major, &cuda))

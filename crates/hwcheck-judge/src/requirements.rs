@@ -4,25 +4,21 @@
 //! Pure: facts, the other checks (for `provider=` and `detection=`), requirements in; checks out.
 
 use crate::require::{format_bytes, Key, Op, Requirement, Value};
-use hwcheck_model::check::{Area, Check, Status};
+use hwcheck_model::check::{Area, Check, CheckId, CheckKind, Status};
 use hwcheck_model::facts::Facts;
 use hwcheck_model::version::DottedVersion;
 use std::cmp::Ordering;
 
-/// One check per requirement; ids `require.<key>`, with `.2`, `.3`… for repeated keys.
+/// One check per requirement; ids `require.<key>`, with `#2`, `#3`… for repeated keys.
 pub fn judge(requirements: &[Requirement], facts: &Facts, checks: &[Check]) -> Vec<Check> {
     let mut out: Vec<Check> = Vec::with_capacity(requirements.len());
     for req in requirements {
-        let base = format!("require.{}", req.key.name());
+        let key = req.key.name();
         let seen = out
             .iter()
-            .filter(|c| c.id == base || c.id.starts_with(&format!("{base}#")))
+            .filter(|c| c.id.qualifier.as_deref() == Some(key))
             .count();
-        let id = if seen == 0 {
-            base
-        } else {
-            format!("{base}#{}", seen + 1)
-        };
+        let id = CheckId::require(key, seen as u32 + 1);
         out.push(evaluate(id, req, facts, checks));
     }
     out
@@ -38,13 +34,12 @@ enum Observed {
     Unknown(String),
 }
 
-fn evaluate(id: String, req: &Requirement, facts: &Facts, checks: &[Check]) -> Check {
+fn evaluate(id: CheckId, req: &Requirement, facts: &Facts, checks: &[Check]) -> Check {
     let observed = observe(req, facts, checks);
     let (met, seen) = match observed {
         Observed::Unknown(why) => {
             return Check::fail(
                 id,
-                Area::Requirements,
                 format!("requirement {} cannot be checked: {why}", req.text),
             )
             .with_evidence(format!("required: {}", req.text))
@@ -63,7 +58,7 @@ fn evaluate(id: String, req: &Requirement, facts: &Facts, checks: &[Check]) -> C
     } else {
         format!("{} not met: found {seen}", req.text)
     };
-    let check = Check::new(id, Area::Requirements, status, summary)
+    let check = Check::new(id, status, summary)
         .with_evidence(format!("required: {}", req.text))
         .with_evidence(format!("found: {seen}"));
     if met {
@@ -144,7 +139,10 @@ fn observe(req: &Requirement, facts: &Facts, checks: &[Check]) -> Observed {
             };
             let related: Vec<&Check> = checks
                 .iter()
-                .filter(|c| c.area == Area::Ort && c.id.split('.').any(|seg| seg == name))
+                .filter(|c| {
+                    c.id.kind == CheckKind::OrtProvider
+                        && c.id.provider_name() == Some(name.as_str())
+                })
                 .collect();
             word_verdict(req, &related, &format!("no ONNX Runtime check for the {name} provider (run without --quick, with an ONNX Runtime installed)"))
         }
@@ -219,6 +217,7 @@ fn fix_for(key: Key) -> &'static str {
 mod tests {
     use super::*;
     use crate::require::parse;
+    use hwcheck_model::facts::ort::Provider;
     use hwcheck_model::facts::GpuFacts;
 
     fn facts(driver: Option<&str>, gpus: &[(&str, u64)]) -> Facts {
@@ -298,13 +297,20 @@ mod tests {
         assert_eq!(st, [Status::Pass, Status::Pass, Status::Pass, Status::Fail]);
     }
 
+    fn provider(kind: CheckKind, p: Provider) -> CheckId {
+        CheckId::provider(kind, p, hwcheck_model::check::Install::First)
+    }
+
     #[test]
     fn provider_and_detection_follow_their_checks() {
         let f = facts(Some("580.95.05"), &[]);
         let checks = vec![
-            Check::pass("ort.session.cuda", Area::Ort, "ok"),
-            Check::fail("ort.session.tensorrt", Area::Ort, "libnvinfer missing"),
-            Check::pass("detection.cpu", Area::Detection, "ok"),
+            Check::pass(provider(CheckKind::OrtProvider, Provider::Cuda), "ok"),
+            Check::fail(
+                provider(CheckKind::OrtProvider, Provider::Tensorrt),
+                "libnvinfer missing",
+            ),
+            Check::pass(provider(CheckKind::DetectionProvider, Provider::Cpu), "ok"),
         ];
         let out = run(
             &[

@@ -2,14 +2,14 @@
 //! LD_LIBRARY_PATH / ORT_DYLIB_PATH / `--ort` point where other users can write.
 
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check};
+use hwcheck_model::check::{Check, CheckKind};
 use hwcheck_model::facts::security::{DirUse, DirectoryFacts};
 use hwcheck_model::facts::Facts;
 
 /// Libraries in world-writable directories, world-writable or relative LD_LIBRARY_PATH entries.
-pub const DIRS: &str = "security.library_dirs";
+pub const DIRS: CheckKind = CheckKind::SecurityLibraryDirs;
 /// Root with a library path other users control.
-pub const ROOT: &str = "security.root_library_path";
+pub const ROOT: CheckKind = CheckKind::SecurityRootLibraryPath;
 
 /// Judges the trust facts.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -73,20 +73,19 @@ fn open_to_everyone(d: &DirectoryFacts) -> Option<String> {
 fn library_dirs(facts: &Facts) -> Check {
     let dirs = &facts.security.directories;
     if dirs.is_empty() {
-        return Check::skip(DIRS, Area::Environment, "no library directory to check");
+        return Check::skip(DIRS, "no library directory to check");
     }
     let problems: Vec<String> = dirs.iter().filter_map(open_to_everyone).collect();
     if problems.is_empty() {
         return Check::pass(
             DIRS,
-            Area::Environment,
             format!(
                 "none of the {} directories libraries are loaded from is world-writable",
                 dirs.len()
             ),
         );
     }
-    Check::warn(DIRS, Area::Environment, problems.join("; ")).with_fix(
+    Check::warn(DIRS, problems.join("; ")).with_fix(
         "Remove write access for others (chmod o-w DIR) or move the libraries to a directory only \
          their owner can write; use absolute LD_LIBRARY_PATH entries.",
     )
@@ -95,14 +94,8 @@ fn library_dirs(facts: &Facts) -> Check {
 fn root_library_path(facts: &Facts) -> Check {
     match facts.security.euid {
         Some(0) => {}
-        Some(_) => return Check::skip(ROOT, Area::Environment, "hwcheck is not running as root"),
-        None => {
-            return Check::skip(
-                ROOT,
-                Area::Environment,
-                "the report does not say who ran hwcheck",
-            )
-        }
+        Some(_) => return Check::skip(ROOT, "hwcheck is not running as root"),
+        None => return Check::skip(ROOT, "the report does not say who ran hwcheck"),
     }
     let risky: Vec<String> = facts
         .security
@@ -118,14 +111,12 @@ fn root_library_path(facts: &Facts) -> Check {
     if risky.is_empty() {
         return Check::pass(
             ROOT,
-            Area::Environment,
             "running as root; LD_LIBRARY_PATH, ORT_DYLIB_PATH and --ort name only root-writable \
              directories",
         );
     }
     Check::warn(
         ROOT,
-        Area::Environment,
         format!(
             "running as root with library paths other users can write: {}",
             risky.join("; ")

@@ -3,10 +3,10 @@
 
 use super::stack::{self, NO_DRIVER};
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check};
+use hwcheck_model::check::{Check, CheckKind};
 use hwcheck_model::facts::{Component, Facts};
 
-const PRESENT: &str = "tensorrt.present";
+const PRESENT: CheckKind = CheckKind::TensorrtPresent;
 
 /// Judges TensorRT.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
@@ -23,12 +23,11 @@ fn present(facts: &Facts) -> Check {
     else {
         return Check::skip(
             PRESENT,
-            Area::Tensorrt,
             "TensorRT (libnvinfer) not found: only the TensorRT execution provider needs it",
         );
     };
     if stack::driver_absent(facts) {
-        return Check::skip(PRESENT, Area::Tensorrt, NO_DRIVER);
+        return Check::skip(PRESENT, NO_DRIVER);
     }
     let version = main
         .version
@@ -36,16 +35,11 @@ fn present(facts: &Facts) -> Check {
         .map_or("(version unknown)".to_string(), |v| v.to_string());
     let missing = stack::missing_needed(facts, main);
     let check = if missing.is_empty() {
-        Check::pass(
-            PRESENT,
-            Area::Tensorrt,
-            format!("TensorRT {version} ({})", main.path),
-        )
+        Check::pass(PRESENT, format!("TensorRT {version} ({})", main.path))
     } else {
         let cuda = stack::needed_cuda_major(main).map_or(String::new(), |m| format!(" (CUDA {m})"));
         Check::fail(
             PRESENT,
-            Area::Tensorrt,
             format!(
                 "TensorRT {version} ({}) needs {}{cuda} but no copy was found",
                 main.path,

@@ -20,14 +20,16 @@ pub fn tables() -> Tables {
 }
 
 /// The one check with `id` (panics if there are none or several).
-pub fn only<'a>(checks: &'a [Check], id: &str) -> &'a Check {
+pub fn only<'a>(checks: &'a [Check], id: impl std::fmt::Display) -> &'a Check {
+    let id = id.to_string();
+    let id = id.as_str();
     let found: Vec<&Check> = checks.iter().filter(|c| c.id == id).collect();
     assert_eq!(found.len(), 1, "expected one {id}, got {checks:#?}");
     found[0]
 }
 
 /// Status of the one check with `id`.
-pub fn status(checks: &[Check], id: &str) -> Status {
+pub fn status(checks: &[Check], id: impl std::fmt::Display) -> Status {
     only(checks, id).status
 }
 

@@ -1,5 +1,6 @@
 //! Findings: the output of judging, the input of rendering.
 
+pub use crate::check_id::{CheckId, CheckKind, Install};
 use crate::facts::Facts;
 use serde::{Deserialize, Serialize};
 
@@ -77,8 +78,11 @@ impl Area {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// Stable id, e.g. `cuda.runtime.driver_sufficient`; CI gates and docs refer to it.
-    pub id: String,
-    /// Area for grouping.
+    pub id: CheckId,
+    /// What tells this row from others of the same id (a library path, a cuDNN folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Area for grouping (the id's kind decides it).
     pub area: Area,
     /// Outcome.
     pub status: Status,
@@ -97,15 +101,12 @@ pub struct Check {
 
 impl Check {
     /// A check with no evidence, fix or sources yet.
-    pub fn new(
-        id: impl Into<String>,
-        area: Area,
-        status: Status,
-        summary: impl Into<String>,
-    ) -> Self {
+    pub fn new(id: impl Into<CheckId>, status: Status, summary: impl Into<String>) -> Self {
+        let id = id.into();
         Self {
-            id: id.into(),
-            area,
+            area: id.kind.area(),
+            id,
+            instance: None,
             status,
             summary: summary.into(),
             evidence: Vec::new(),
@@ -115,23 +116,37 @@ impl Check {
     }
 
     /// Shorthand for a PASS.
-    pub fn pass(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
-        Self::new(id, area, Status::Pass, summary)
+    pub fn pass(id: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(id, Status::Pass, summary)
     }
 
     /// Shorthand for a WARN.
-    pub fn warn(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
-        Self::new(id, area, Status::Warn, summary)
+    pub fn warn(id: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(id, Status::Warn, summary)
     }
 
     /// Shorthand for a FAIL.
-    pub fn fail(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
-        Self::new(id, area, Status::Fail, summary)
+    pub fn fail(id: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(id, Status::Fail, summary)
     }
 
     /// Shorthand for a SKIP.
-    pub fn skip(id: impl Into<String>, area: Area, summary: impl Into<String>) -> Self {
-        Self::new(id, area, Status::Skip, summary)
+    pub fn skip(id: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(id, Status::Skip, summary)
+    }
+
+    /// Sets what tells this row from others of the same id.
+    pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
+        self
+    }
+
+    /// The row's key, unique within a report: the id, and the instance in brackets.
+    pub fn key(&self) -> String {
+        match &self.instance {
+            Some(i) => format!("{} [{i}]", self.id),
+            None => self.id.to_string(),
+        }
     }
 
     /// Adds one line of evidence.
@@ -202,7 +217,8 @@ pub struct StatusCounts {
 impl Report {
     /// Builds the report: sorts checks (status, then area, then id) and computes the verdict.
     pub fn new(facts: Facts, mut checks: Vec<Check>, strict: bool) -> Self {
-        checks.sort_by(|a, b| (a.status, a.area, &a.id).cmp(&(b.status, b.area, &b.id)));
+        checks.sort_by_cached_key(|c| (c.status, c.area, c.id.to_string(), c.instance.clone()));
+        make_keys_unique(&mut checks);
         let mut counts = StatusCounts::default();
         for c in &checks {
             match c.status {
@@ -225,6 +241,23 @@ impl Report {
     }
 }
 
+/// Gives the second and later rows that share an (id, instance) key an instance that tells them
+/// apart (`#2`, …), so diff, JUnit and gates can key on it.
+fn make_keys_unique(checks: &mut [Check]) {
+    let mut seen = std::collections::BTreeMap::<String, u32>::new();
+    for c in checks.iter_mut() {
+        let n = seen.entry(c.key()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let tag = format!("#{n}");
+            c.instance = Some(match c.instance.take() {
+                Some(i) => format!("{i} {tag}"),
+                None => tag,
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,20 +265,20 @@ mod tests {
     #[test]
     fn failures_sort_first_and_decide_the_verdict() {
         let checks = vec![
-            Check::pass("a.pass", Area::Driver, "ok"),
-            Check::fail("z.fail", Area::Cudnn, "broken"),
-            Check::warn("b.warn", Area::Gpu, "meh"),
+            Check::pass(CheckKind::DriverNvml, "ok"),
+            Check::fail(CheckKind::CudnnCudaMajor, "broken"),
+            Check::warn(CheckKind::GpuHealth, "meh"),
         ];
         let report = Report::new(Facts::default(), checks, false);
-        assert_eq!(report.checks[0].id, "z.fail");
-        assert_eq!(report.checks[1].id, "b.warn");
+        assert_eq!(report.checks[0].id, "cudnn.cuda_major");
+        assert_eq!(report.checks[1].id, "gpu.health");
         assert_eq!(report.verdict, Verdict::Fail);
         assert_eq!(report.counts.fail, 1);
     }
 
     #[test]
     fn strict_turns_warnings_into_a_failed_verdict() {
-        let checks = vec![Check::warn("b.warn", Area::Gpu, "meh")];
+        let checks = vec![Check::warn(CheckKind::GpuHealth, "meh")];
         assert_eq!(
             Report::new(Facts::default(), checks.clone(), false).verdict,
             Verdict::Ok
@@ -253,6 +286,25 @@ mod tests {
         assert_eq!(
             Report::new(Facts::default(), checks, true).verdict,
             Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn repeated_keys_are_told_apart() {
+        let checks = vec![
+            Check::pass(CheckKind::CudaRuntimeDriverSufficient, "a"),
+            Check::pass(CheckKind::CudaRuntimeDriverSufficient, "b"),
+            Check::pass(CheckKind::CudaRuntimeDriverSufficient, "c").with_instance("/x"),
+        ];
+        let report = Report::new(Facts::default(), checks, false);
+        let keys: Vec<String> = report.checks.iter().map(Check::key).collect();
+        assert_eq!(
+            keys,
+            [
+                "cuda.runtime.driver_sufficient",
+                "cuda.runtime.driver_sufficient [#2]",
+                "cuda.runtime.driver_sufficient [/x]"
+            ]
         );
     }
 }

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod check_id;
 pub mod env_vars;
 pub mod facts;
 pub mod read;

@@ -34,7 +34,7 @@ fn testcase(out: &mut String, check: &Check) {
         out,
         "    <testcase classname=\"{}\" name=\"{}\"",
         escape(&area_name(check)),
-        escape(&check.id)
+        escape(&check.key())
     );
     match check.status {
         Status::Pass => out.push_str("/>\n"),
@@ -116,7 +116,7 @@ mod tests {
         assert!(xml.contains("<failure message=\"libcudart 13.0 needs driver &gt;= 580 | found 550.54.15\" type=\"FAIL\">"));
         assert!(xml.contains("fix: Install driver 580 or newer"));
         assert!(xml.contains("<skipped message=\"skipped by --quick\"/>"));
-        assert!(xml.contains("<testcase classname=\"driver\" name=\"driver.loaded\"/>"));
+        assert!(xml.contains("<testcase classname=\"driver\" name=\"driver.nvml\"/>"));
         assert!(xml.contains("<system-out>WARN: persistence mode is off"));
     }
 

@@ -72,7 +72,7 @@ pub fn verdict_line(report: &Report) -> String {
 /// Shared test data for the renderers' unit tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use hwcheck_model::check::{Area, Check, Report};
+    use hwcheck_model::check::{Check, CheckKind, Report};
     use hwcheck_model::facts::{Facts, GpuFacts};
     use hwcheck_model::version::DottedVersion;
 
@@ -94,18 +94,17 @@ pub(crate) mod fixtures {
         }
         facts.environment.container = Some("docker".to_string());
         let checks = vec![
-            Check::pass("driver.loaded", Area::Driver, "driver 550.54.15 loaded"),
-            Check::skip("detection.run", Area::Detection, "skipped by --quick"),
+            Check::pass(CheckKind::DriverNvml, "driver 550.54.15 loaded"),
+            Check::skip(CheckKind::DetectionRun, "skipped by --quick"),
             Check::fail(
-                "cuda.runtime.driver_sufficient",
-                Area::Cuda,
+                CheckKind::CudaRuntimeDriverSufficient,
                 "libcudart 13.0 needs driver >= 580 | found 550.54.15",
             )
             .with_evidence("/usr/lib/libcudart.so.13 (version 13.0.48)")
             .with_evidence("driver 550.54.15 from NVML")
             .with_fix("Install driver 580 or newer, or use a CUDA 12.4 runtime.")
             .with_source("https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/"),
-            Check::warn("gpu.persistence", Area::Gpu, "persistence mode is off")
+            Check::warn(CheckKind::GpuHealth, "persistence mode is off")
                 .with_fix("Run `nvidia-smi -pm 1` as root."),
         ];
         Report::new(facts, checks, false)

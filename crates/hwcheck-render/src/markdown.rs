@@ -40,7 +40,7 @@ fn checks_table(report: &Report) -> Vec<String> {
             "| {} | {} | {} | {} |",
             c.status.label(),
             c.area.label(),
-            code_span(&c.id).replace('|', "\\|"),
+            code_span(&c.key()).replace('|', "\\|"),
             escape(&c.summary)
         )
     }));
@@ -67,7 +67,7 @@ fn fixes(report: &Report) -> Vec<String> {
         lines.push(format!(
             "- **{}** {}: {fix}",
             check.status.label(),
-            code_span(&check.id)
+            code_span(&check.key())
         ));
         lines.extend(
             check
@@ -188,10 +188,10 @@ mod tests {
         let fixes = out.split("### Fixes").nth(1).unwrap();
         let fixes = fixes.split("<details>").next().unwrap();
         assert!(fixes.contains("- **FAIL** `cuda.runtime.driver_sufficient`: Install driver 580"));
-        assert!(fixes.contains("- **WARN** `gpu.persistence`: Run \\`nvidia-smi -pm 1\\` as root."));
+        assert!(fixes.contains("- **WARN** `gpu.health`: Run \\`nvidia-smi -pm 1\\` as root."));
         assert!(fixes.contains("  - evidence: `driver 550.54.15 from NVML`"));
         assert!(fixes.contains("  - source: <https://docs.nvidia.com/cuda/"));
-        assert!(!fixes.contains("driver.loaded"));
+        assert!(!fixes.contains("driver.nvml"));
     }
 
     #[test]

@@ -141,8 +141,8 @@ mod tests {
     fn failures_come_first_then_warnings_then_passes_and_skips() {
         let out = plain();
         let fail = line_of(&out, "cuda.runtime.driver_sufficient");
-        let warn = line_of(&out, "gpu.persistence");
-        let pass = line_of(&out, "driver.loaded");
+        let warn = line_of(&out, "gpu.health");
+        let pass = line_of(&out, "driver.nvml");
         let skip = line_of(&out, "detection.run");
         assert!(fail < warn && warn < pass && pass < skip, "{out}");
     }
@@ -203,14 +203,14 @@ mod tests {
     fn the_area_is_named_once_per_group() {
         let mut report = fixtures::report();
         let mut second = report.checks[2].clone();
-        second.id = "driver.second".to_string();
+        second.id = hwcheck_model::check::CheckKind::DriverCudaInit.into();
         report.checks.insert(3, second);
         let out = render(&report, false, 120);
-        let row = &out.lines().collect::<Vec<_>>()[line_of(&out, "driver.second")];
+        let row = &out.lines().collect::<Vec<_>>()[line_of(&out, "driver.cuda_init")];
         assert!(!row.contains("Driver"), "{row}");
         assert!(out
             .lines()
-            .any(|l| l.contains("Driver") && l.contains("driver.loaded")));
+            .any(|l| l.contains("Driver") && l.contains("driver.nvml")));
     }
 
     #[test]
