@@ -20,7 +20,7 @@ pub fn tables() -> Tables {
 }
 
 /// The one check with `id` (panics if there are none or several).
-pub fn only<'a>(checks: &'a [Check], id: impl std::fmt::Display) -> &'a Check {
+pub fn only(checks: &[Check], id: impl std::fmt::Display) -> &Check {
     let id = id.to_string();
     let id = id.as_str();
     let found: Vec<&Check> = checks.iter().filter(|c| c.id == id).collect();

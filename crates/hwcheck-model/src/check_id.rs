@@ -284,7 +284,7 @@ impl PartialEq<CheckKind> for CheckId {
 impl PartialEq<&str> for CheckId {
     /// Compares with the id as printed.
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        CheckId::parse(other).as_ref() == Some(self)
     }
 }
 
