@@ -51,7 +51,16 @@ fn driver_sufficient(facts: &Facts, tables: &Tables) -> Vec<Check> {
         )];
     };
     let ctx = DriverContext::new(facts, tables, driver, compat);
-    runtimes.iter().map(|rt| judge_runtime(&ctx, rt)).collect()
+    runtimes
+        .iter()
+        .map(|rt| {
+            let check = judge_runtime(&ctx, rt);
+            match rt.paths.first() {
+                Some(path) => check.with_instance(path.as_str()),
+                None => check,
+            }
+        })
+        .collect()
 }
 
 /// What a driver runs, computed once for every runtime.

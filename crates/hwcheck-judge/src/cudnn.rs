@@ -76,7 +76,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
             } else {
                 support_matrix(facts, tables, i, &runtimes)
             };
-            [major, matrix]
+            [major.with_instance(&i.dir), matrix.with_instance(&i.dir)]
         })
         .collect()
 }

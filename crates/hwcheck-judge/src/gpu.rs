@@ -26,7 +26,13 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     facts
         .gpus
         .iter()
-        .flat_map(|g| [compute_capability(g, facts, tables, &runtimes), health(g)])
+        .flat_map(|g| {
+            let instance = g.uuid.clone().unwrap_or_else(|| format!("GPU {}", g.index));
+            [
+                compute_capability(g, facts, tables, &runtimes).with_instance(&instance),
+                health(g).with_instance(instance),
+            ]
+        })
         .collect()
 }
 

@@ -99,6 +99,33 @@ kinds! {
         "A --require gate is met; FAIL when unmet or when the fact it needs is unknown.";
 }
 
+/// The check-id reference (docs/checks.md), generated from [`CheckKind::ALL`] so that it cannot
+/// drift from the code.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Check ids\n\n\
+         Generated from `CheckKind` in `crates/hwcheck-model/src/check_id.rs` \
+         (`HWCHECK_BLESS=1 cargo test --test checks_doc` rewrites it; the test fails when it \
+         differs).\n\n\
+         An id is the kind's name, with `<provider>` or `<key>` filled in, then `.install<N>` or \
+         `.reference` for a second ONNX Runtime install or hwcheck's reference runtime, then \
+         `#<N>` for a repeated `--require` key. Rows of one id that differ by library path or \
+         folder carry that in `instance`; `(id, instance)` is unique within a report.\n",
+    );
+    let mut area = None;
+    for kind in CheckKind::ALL {
+        if area != Some(kind.area()) {
+            area = Some(kind.area());
+            out.push_str(&format!(
+                "\n## {}\n\n| Id | PASS means / otherwise |\n|---|---|\n",
+                kind.area().label()
+            ));
+        }
+        out.push_str(&format!("| `{}` | {} |\n", kind.name(), kind.doc()));
+    }
+    out
+}
+
 /// Which ONNX Runtime install a check is about.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Install {
