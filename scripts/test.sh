@@ -55,14 +55,14 @@ fi
 begin "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
-begin "cargo clippy --workspace --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
+begin "cargo clippy --workspace --all-targets --features test-hooks -- -D warnings"
+cargo clippy --workspace --all-targets --features test-hooks -- -D warnings
 
-begin "cargo test --workspace --all-targets"
-cargo test --workspace --all-targets
+begin "cargo test --workspace --all-targets --features test-hooks"
+cargo test --workspace --all-targets --features test-hooks
 
 begin "counts: fault injection and diagnosis scenarios"
-cargo test --quiet --test faults --test scenarios -- --nocapture 2>&1 \
+cargo test --quiet --features test-hooks --test faults --test scenarios -- --nocapture 2>&1 \
     | grep -E '^faults: [0-9]+ injected|scenarios diagnosed correctly'
 
 step="done"

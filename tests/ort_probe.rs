@@ -86,6 +86,10 @@ fn the_reference_runtime_is_labelled_as_such() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "needs the test-hooks feature (scripts/test.sh enables it)"
+)]
 fn a_hanging_probe_is_a_timed_out_fail_row_and_hwcheck_exits_normally() {
     let Some(lib) = reference() else { return };
     let started = Instant::now();

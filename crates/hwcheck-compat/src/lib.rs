@@ -87,6 +87,7 @@ impl Tables {
     }
 
     /// Every row's source URL of the tables in this module, per table file name.
+    #[cfg(test)]
     pub fn sources(&self) -> Vec<(&'static str, Vec<&str>)> {
         vec![
             (cuda_driver::FILE_NAME, self.cuda_driver.sources()),
@@ -126,17 +127,10 @@ pub fn load_table<T: DeserializeOwned>(
 }
 
 fn read_bounded(path: &Path) -> Result<String, TableError> {
-    use std::io::Read;
-    let err = |message: String| TableError::Read {
+    hwcheck_model::read::user_text(path, MAX_TABLE_BYTES).map_err(|message| TableError::Read {
         path: path.to_path_buf(),
         message,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-    let mut text = String::new();
-    file.take(MAX_TABLE_BYTES)
-        .read_to_string(&mut text)
-        .map_err(|e| err(e.to_string()))?;
-    Ok(text)
+    })
 }
 
 #[cfg(test)]

@@ -35,6 +35,14 @@ pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
 pub const HOME: &str = "HOME";
 /// Disables colour in the table output.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Where temporary files go (the bundled model is written there while it runs).
+pub const TMPDIR: &str = "TMPDIR";
+/// Per-user cache root (the reference ONNX Runtime is looked for under it).
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// Path of hwcheck's pinned reference ONNX Runtime, set by scripts/fetch-reference-ort.sh users.
+pub const HWCHECK_REFERENCE_ORT: &str = "HWCHECK_REFERENCE_ORT";
+/// Test hook (only in builds with the `test-hooks` feature): makes an ORT child probe hang.
+pub const HWCHECK_TEST_HANG_PROBE: &str = "HWCHECK_TEST_HANG_PROBE";
 
 /// Variables copied into reports (values verbatim). Anything not listed is never recorded.
 pub const RECORDED: &[&str] = &[

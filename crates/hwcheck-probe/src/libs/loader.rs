@@ -10,7 +10,6 @@ use super::ldcache::{self, CacheEntry};
 use super::search::{default_dirs_any_arch, ld_library_path};
 use crate::context::SystemContext;
 use crate::elf::{self, ElfInfo};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The loader's search list, with paths mapped into the probed root.
@@ -82,13 +81,10 @@ impl Loader {
 
 /// The parsed ld.so.cache of the probed root; empty when absent or unreadable.
 pub fn load_cache(ctx: &SystemContext) -> Vec<CacheEntry> {
-    let mut bytes = Vec::new();
-    let read = hwcheck_model::read::open_nonblocking(&ctx.path("/etc/ld.so.cache"))
-        .and_then(|f| f.take(ldcache::MAX_CACHE_BYTES).read_to_end(&mut bytes));
-    match read {
-        Ok(_) => ldcache::parse_ld_so_cache(&bytes).unwrap_or_default(),
-        Err(_) => Vec::new(),
-    }
+    hwcheck_model::read::bytes_up_to(&ctx.path("/etc/ld.so.cache"), ldcache::MAX_CACHE_BYTES)
+        .ok()
+        .and_then(|bytes| ldcache::parse_ld_so_cache(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// A candidate the loader would take: a readable 64-bit ELF file of machine `machine`.
@@ -139,7 +135,10 @@ mod tests {
     fn follows_ld_library_path_then_cache_then_defaults() {
         let root = tempfile::tempdir().unwrap();
         let r = root.path();
-        let default = format!("{}/libcudart.so.12", super::super::search::default_dirs()[1]);
+        let default = format!(
+            "{}/libcudart.so.12",
+            super::super::search::default_dirs()[1]
+        );
         put(r, &default, elf::host_machine());
         let cache = vec![
             CacheEntry {

@@ -4,13 +4,14 @@
 //! path goes through the [`SystemContext`], so fake roots work.
 
 use crate::context::SystemContext;
+use hwcheck_model::env_vars;
 use hwcheck_model::facts::ort::{OrtInstall, OrtSource, ProviderLibrary};
 use std::path::{Path, PathBuf};
 
 /// The reference runtime version scripts/fetch-reference-ort.sh pins.
 pub const REFERENCE_VERSION: &str = "1.31.1";
 /// Variable naming the reference runtime library directly (set by scripts/test.sh).
-pub const REFERENCE_VAR: &str = "HWCHECK_REFERENCE_ORT";
+pub const REFERENCE_VAR: &str = env_vars::HWCHECK_REFERENCE_ORT;
 /// Most entries read from one directory.
 const MAX_DIR_ENTRIES: usize = 4096;
 /// Most directories one wildcard may expand to.
@@ -46,7 +47,7 @@ pub fn discover(ctx: &SystemContext) -> (Vec<Found>, Option<String>) {
     if let Some(p) = &ctx.options.ort_path {
         add(host_path(ctx, p), OrtSource::Option);
     }
-    if let Some(p) = ctx.var("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+    if let Some(p) = ctx.var(env_vars::ORT_DYLIB_PATH).filter(|p| !p.is_empty()) {
         add(host_path(ctx, Path::new(p)), OrtSource::OrtDylibPath);
     }
     for site in site_packages_dirs(ctx) {
@@ -55,7 +56,7 @@ pub fn discover(ctx: &SystemContext) -> (Vec<Found>, Option<String>) {
             add(lib, source.clone());
         }
     }
-    let ld_dirs = ctx.path_list("LD_LIBRARY_PATH");
+    let ld_dirs = ctx.path_list(env_vars::LD_LIBRARY_PATH);
     for dir in ld_dirs.iter().map(String::as_str).chain(SYSTEM_DIRS) {
         let dir = ctx.path(dir);
         for lib in ort_libs_in(&dir) {
@@ -130,9 +131,9 @@ pub fn reference_path(ctx: &SystemContext) -> Option<PathBuf> {
     if let Some(p) = ctx.var(REFERENCE_VAR).filter(|p| !p.is_empty()) {
         return Some(host_path(ctx, Path::new(p)));
     }
-    let cache = match ctx.var("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+    let cache = match ctx.var(env_vars::XDG_CACHE_HOME).filter(|p| !p.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(ctx.var("HOME")?).join(".cache"),
+        None => PathBuf::from(ctx.var(env_vars::HOME)?).join(".cache"),
     };
     let lib = ctx.path(
         cache
@@ -202,7 +203,7 @@ fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
             prefixes.push(ctx.path(p));
         }
     }
-    for dir in ctx.path_list("PATH") {
+    for dir in ctx.path_list(env_vars::PATH) {
         let bin = ctx.path(&dir);
         for exe in ["python3", "python"] {
             let candidate = bin.join(exe);
@@ -225,7 +226,7 @@ fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
         prefixes.extend(subdirs(&opt, |n| n == ".venv" || n == "venv"));
         prefixes.push(opt);
     }
-    if let Some(home) = ctx.var("HOME").filter(|h| !h.is_empty()) {
+    if let Some(home) = ctx.var(env_vars::HOME).filter(|h| !h.is_empty()) {
         let home = ctx.path(home);
         prefixes.push(home.join(".local"));
         prefixes.extend(subdirs(&home.join(".pyenv/versions"), |_| true));
