@@ -97,6 +97,60 @@ pub struct Check {
     /// Source URLs of the table rows used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+    /// Keys ([`Check::key`]) of the checks this one follows from: a FAIL or SKIP that is a
+    /// consequence of another check's FAIL names it here. A FAIL with no cause is a root cause.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caused_by: Vec<String>,
+    /// A change of environment that should fix this check, for hwcheck to verify by re-running
+    /// the failing probe with it (`hwcheck fix` prints the verified ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
+}
+
+/// A change of the process environment that may fix a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remedy {
+    /// The variable changes, applied in order.
+    pub changes: Vec<EnvChange>,
+    /// Whether hwcheck re-ran the failing probe with the changes: `None` not tried,
+    /// `Some(true)` the probe then passed, `Some(false)` it still failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// What the re-run showed, in one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+/// One change of an environment variable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum EnvChange {
+    /// Set `name` to `value`.
+    Set {
+        /// Variable name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// Unset `name`.
+    Unset {
+        /// Variable name.
+        name: String,
+    },
+    /// Remove the directory `dir` from the colon-separated list `name`.
+    RemoveFromList {
+        /// Variable name (e.g. `LD_LIBRARY_PATH`).
+        name: String,
+        /// The directory to remove.
+        dir: String,
+    },
+    /// Put the directory `dir` first in the colon-separated list `name`.
+    Prepend {
+        /// Variable name (e.g. `LD_LIBRARY_PATH`).
+        name: String,
+        /// The directory to add.
+        dir: String,
+    },
 }
 
 impl Check {
@@ -112,6 +166,8 @@ impl Check {
             evidence: Vec::new(),
             fix: None,
             sources: Vec::new(),
+            caused_by: Vec::new(),
+            remedy: None,
         }
     }
 
