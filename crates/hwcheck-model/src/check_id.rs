@@ -221,6 +221,9 @@ impl CheckId {
 
     /// Parses a dotted id as printed in reports (`ort.provider.cuda.install2`).
     pub fn parse(text: &str) -> Option<Self> {
+        if let Some(kind) = CheckKind::ALL.iter().find(|k| k.name() == text) {
+            return Some(Self::of(*kind));
+        }
         let (text, ordinal) = match text.rsplit_once('#') {
             Some((t, n)) => (t, n.parse().ok().filter(|n| *n >= 1)?),
             None => (text, 1),
@@ -359,6 +362,10 @@ mod tests {
 
     #[test]
     fn fixed_names_win_over_qualified_ones() {
+        assert_eq!(
+            CheckId::parse("ort.reference"),
+            Some(CheckId::of(CheckKind::OrtReference))
+        );
         let id = CheckId::parse("detection.agreement").unwrap();
         assert_eq!(id.kind, CheckKind::DetectionAgreement);
         assert_eq!(CheckId::parse("nonsense.id"), None);
