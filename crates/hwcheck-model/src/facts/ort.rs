@@ -16,6 +16,10 @@ pub struct OrtFacts {
     pub tolerance: Option<f32>,
     /// Why ORT could not be probed at all (e.g. the probe model is missing).
     pub problem: Option<ProbeError>,
+    /// Providers the user asked for by name (`--providers`): an optional provider whose SDK is
+    /// missing is a FAIL only when asked for, a WARN otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested_providers: Vec<Provider>,
 }
 
 /// How an ONNX Runtime library was found.
