@@ -872,7 +872,14 @@ mod tests {
             "Failed to load library libonnxruntime_providers_tensorrt.so with error: libnvinfer.so.10: cannot open shared object file: No such file or directory",
             &["libnvinfer.so.10", "libnvonnxparser.so.10"],
         );
-        let facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
+        let mut facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
+        // Not asked for: the optional SDK's absence is a WARN, with the same fix.
+        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.tensorrt").clone();
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.summary.contains("not usable here: TensorRT 10 not installed"));
+        assert!(c.fix.as_deref().unwrap().contains("tensorrt-cu13"));
+        // Asked for with --providers tensorrt: a FAIL.
+        facts.ort.requested_providers = vec![Provider::Tensorrt];
         let checks = judge(&facts, &Tables::embedded());
         let c = find(&checks, "ort.provider.tensorrt");
         assert_eq!(c.status, Status::Fail);
