@@ -284,7 +284,20 @@ impl Report {
                 Status::Skip => counts.skip += 1,
             }
         }
-        let failed = counts.fail > 0 || (strict && counts.warn > 0);
+        // With `--require` gates, the gates decide the verdict: a CPU-only CI runner can gate on
+        // `provider=cpu` and pass although `driver.nvml` fails there. A gate that fails names
+        // the checks it depends on in `caused_by`.
+        let gates: Vec<&Check> = checks
+            .iter()
+            .filter(|c| c.id.kind == CheckKind::Require)
+            .collect();
+        let failed = if gates.is_empty() {
+            counts.fail > 0 || (strict && counts.warn > 0)
+        } else {
+            gates
+                .iter()
+                .any(|c| c.status == Status::Fail || (strict && c.status == Status::Warn))
+        };
         Self {
             schema_version: crate::facts::SCHEMA_VERSION,
             hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -362,5 +375,21 @@ mod tests {
                 "cuda.runtime.driver_sufficient [/x]"
             ]
         );
+    }
+
+    #[test]
+    fn gates_decide_the_verdict_when_present() {
+        let failing = Check::fail(CheckKind::DriverNvml, "no driver");
+        let gate = |status| Check::new(CheckId::require("provider", 1), status, "gate");
+        let report = Report::new(
+            Facts::default(),
+            vec![failing.clone(), gate(Status::Pass)],
+            false,
+        );
+        assert_eq!(report.verdict, Verdict::Ok);
+        let report = Report::new(Facts::default(), vec![failing, gate(Status::Fail)], false);
+        assert_eq!(report.verdict, Verdict::Fail);
+        let strict = Report::new(Facts::default(), vec![gate(Status::Warn)], true);
+        assert_eq!(strict.verdict, Verdict::Fail);
     }
 }
