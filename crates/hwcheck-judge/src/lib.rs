@@ -7,6 +7,7 @@
 )]
 #![warn(missing_docs)]
 
+pub mod causes;
 pub mod cuda;
 pub mod cudnn;
 pub mod detection;
@@ -44,5 +45,6 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(ort::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
     checks.extend(security::judge(facts, tables));
+    causes::link(&mut checks);
     checks
 }

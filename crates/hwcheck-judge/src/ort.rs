@@ -876,7 +876,9 @@ mod tests {
         // Not asked for: the optional SDK's absence is a WARN, with the same fix.
         let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.tensorrt").clone();
         assert_eq!(c.status, Status::Warn);
-        assert!(c.summary.contains("not usable here: TensorRT 10 not installed"));
+        assert!(c
+            .summary
+            .contains("not usable here: TensorRT 10 not installed"));
         assert!(c.fix.as_deref().unwrap().contains("tensorrt-cu13"));
         // Asked for with --providers tensorrt: a FAIL.
         facts.ort.requested_providers = vec![Provider::Tensorrt];
