@@ -159,6 +159,53 @@ fn explain_a_megabyte_of_garbage_is_fast_and_safe() {
     assert!(out.contains("pytorch-804-forward-compat-cudagetdevicecount"), "{out}");
 }
 
+#[test]
+fn explain_a_10_mb_paste_is_bounded_and_says_so() {
+    let mut paste = b"RuntimeError: CUDA error: no kernel image is available for execution on the device\n".to_vec();
+    while paste.len() < 10 << 20 {
+        paste.extend_from_slice(b"  File \"/venv/lib/python3.11/site-packages/torch/nn/modules/module.py\", line 1501, in _call_impl\n");
+    }
+    let start = Instant::now();
+    let (code, out, err) = run_with(&["explain", "-", "--no-probe", "--format", "json"], paste);
+    assert!(start.elapsed() < Duration::from_secs(60), "took {:?}", start.elapsed());
+    assert_eq!(code, 0, "{out}{err}");
+    let doc = parse(&out);
+    assert_eq!(doc["truncated"], true);
+    assert_eq!(doc["matches"][0]["id"], "pytorch-no-kernel-image-runtime-error");
+    assert!(!out.contains("\\\\."), "no regex in the output: {out}");
+}
+
+#[test]
+fn explain_binary_garbage_is_unknown_not_a_panic() {
+    let garbage: Vec<u8> = (0u32..65_536).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let (code, out, err) = run_with(&["explain", "-", "--no-probe"], garbage);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("unknown:") && !err.contains("panicked"), "{out}{err}");
+}
+
+#[test]
+fn explain_against_a_report_from_a_newer_hwcheck_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.json");
+    std::fs::write(&path, r#"{"schema_version": 999, "hwcheck_version": "9.0.0"}"#).unwrap();
+    let (code, _, err) = run(&["explain", "--facts", path.to_str().unwrap(), "CUDA error: out of memory"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("newer hwcheck") && err.contains("999"), "{err}");
+}
+
+#[test]
+fn explain_on_a_machine_without_a_driver_says_so_instead_of_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&[
+        "explain",
+        "--root",
+        dir.path().to_str().unwrap(),
+        "the coffee machine is empty",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no usable NVIDIA driver") && !out.contains("unknown:"), "{out}");
+}
+
 // ---- image / compat ----
 
 #[test]

@@ -6,7 +6,7 @@
 //! produced ([`machine_status`]), so the rules stay in one place.
 
 use hwcheck_compat::arch::ArchTable;
-use hwcheck_compat::errors::phrase::normalize;
+use hwcheck_compat::errors::phrase::Haystack;
 use hwcheck_compat::errors::template::{Func, Piece, Template};
 use hwcheck_compat::errors::{ErrorRow, ErrorTable};
 use hwcheck_model::check::{Check, CheckKind, Status};
@@ -83,12 +83,12 @@ impl Match<'_> {
 /// Every known message in `text`, best first. A match lying inside the text of a better one is
 /// left out (it is a less specific reading of the same words); each row appears once.
 pub fn explain<'t>(text: &str, table: &'t ErrorTable) -> Vec<Match<'t>> {
-    let normalized = normalize(text);
+    let hay = Haystack::new(text);
     let mut found: Vec<Match<'t>> = table
         .rows
         .iter()
         .filter_map(|row| {
-            row.phrase.find(&normalized).map(|f| Match {
+            row.phrase.find(&hay).map(|f| Match {
                 row,
                 values: f.values,
                 span: f.span,

@@ -13,7 +13,7 @@ pub mod template;
 use super::rows::{row_message, RawTable, Row};
 use super::TableError;
 use hwcheck_model::check_id::CheckKind;
-use phrase::{normalize, Phrase};
+use phrase::{Haystack, Phrase};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -162,7 +162,7 @@ impl RawRow {
     fn build(self) -> Result<ErrorRow, String> {
         let id = self.id.clone();
         let phrase = Phrase::compile(&self.phrase).map_err(|e| format!("{id:?}: {e}"))?;
-        if phrase.find(&normalize(&self.quote)).is_none() {
+        if phrase.find(&Haystack::new(&self.quote)).is_none() {
             return Err(format!("{id:?}: the phrase does not match the row's own quote"));
         }
         let values = phrase.placeholders().len();

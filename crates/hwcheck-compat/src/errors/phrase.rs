@@ -46,6 +46,8 @@ impl Placeholder {
 pub struct Phrase {
     text: String,
     regex: Regex,
+    /// The longest literal piece, lowercased: a cheap substring test before the regex runs.
+    anchor: String,
     literal_len: usize,
     placeholders: Vec<Placeholder>,
 }
@@ -66,6 +68,7 @@ impl Phrase {
         let mut pattern = String::new();
         let mut placeholders = Vec::new();
         let mut literal_len = 0;
+        let mut anchor = String::new();
         let mut rest = normal.as_str();
         while !rest.is_empty() {
             let next = Placeholder::ALL
@@ -80,6 +83,9 @@ impl Phrase {
                 None => (rest, None),
             };
             literal_len += literal.chars().count();
+            if literal.trim().len() > anchor.len() {
+                anchor = literal.trim().to_lowercase();
+            }
             pattern.push_str(&regex::escape(literal));
             match after {
                 Some((p, tail)) => {
@@ -100,6 +106,7 @@ impl Phrase {
         Ok(Self {
             text: text.to_string(),
             regex,
+            anchor,
             literal_len,
             placeholders,
         })
@@ -120,9 +127,12 @@ impl Phrase {
         &self.placeholders
     }
 
-    /// The first occurrence in an already [`normalize`]d text.
-    pub fn find(&self, normalized: &str) -> Option<Found> {
-        let caps = self.regex.captures(normalized)?;
+    /// The first occurrence in a text.
+    pub fn find(&self, hay: &Haystack) -> Option<Found> {
+        if !hay.lower.contains(&self.anchor) {
+            return None;
+        }
+        let caps = self.regex.captures(&hay.text)?;
         let whole = caps.get(0)?;
         let values = (1..caps.len())
             .map(|i| caps.get(i).map_or("", |m| m.as_str()).trim().to_string())
@@ -146,6 +156,24 @@ impl Phrase {
             }
         }
         out
+    }
+}
+
+/// A text prepared for matching: [`normalize`]d, and lowercased once for the phrases' cheap
+/// substring pre-test (each phrase then scans only texts holding its longest literal piece).
+#[derive(Clone, Debug)]
+pub struct Haystack {
+    /// The normalised text.
+    pub text: String,
+    lower: String,
+}
+
+impl Haystack {
+    /// Normalises `text` for matching.
+    pub fn new(text: &str) -> Self {
+        let text = normalize(text);
+        let lower = text.to_lowercase();
+        Self { text, lower }
     }
 }
 
@@ -237,14 +265,14 @@ mod tests {
     fn placeholders_capture_values_and_keep_spaces_significant() {
         let p = Phrase::compile("Loaded runtime CuDNN library: {V} but source was compiled with: {V}").unwrap();
         let found = p
-            .find(&normalize("E x.cc:1] loaded runtime cudnn library: 8.0.5 but source was compiled with: 8.1.0."))
+            .find(&Haystack::new("E x.cc:1] loaded runtime cudnn library: 8.0.5 but source was compiled with: 8.1.0."))
             .unwrap();
         assert_eq!(found.values, vec!["8.0.5", "8.1.0"]);
         assert_eq!(p.fill(&found.values), "Loaded runtime CuDNN library: 8.0.5 but source was compiled with: 8.1.0");
         let spaced = Phrase::compile("unsatisfied condition: cuda >= {V}").unwrap();
-        assert!(spaced.find(&normalize("unsatisfied condition: cuda>=12.4")).is_none());
+        assert!(spaced.find(&Haystack::new("unsatisfied condition: cuda>=12.4")).is_none());
         let lib = Phrase::compile("Could not load library {LIB}. Error").unwrap();
-        let found = lib.find(&normalize("Could not load library libcudnn_cnn_infer.so.8. Error: x")).unwrap();
+        let found = lib.find(&Haystack::new("Could not load library libcudnn_cnn_infer.so.8. Error: x")).unwrap();
         assert_eq!(found.values, vec!["libcudnn_cnn_infer.so.8"]);
         assert_eq!(lib.placeholders(), &[Placeholder::Lib]);
     }
