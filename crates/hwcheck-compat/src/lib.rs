@@ -53,7 +53,7 @@ pub enum TableError {
 /// All tables hwcheck judges with.
 #[derive(Clone, Debug)]
 pub struct Tables {
-    /// Known error messages -> cause, fix, check id (`errors.toml`).
+    /// Known failure messages -> cause, fix, check id (`errors/<family>.toml`).
     pub errors: errors::ErrorTable,
     /// NGC container release -> CUDA version (`images.toml`).
     pub images: images::ImageTable,
@@ -90,6 +90,7 @@ impl Tables {
     #[cfg(test)]
     pub fn sources(&self) -> Vec<(&'static str, Vec<&str>)> {
         vec![
+            (errors::DIR_NAME, self.errors.sources()),
             (cuda_driver::FILE_NAME, self.cuda_driver.sources()),
             (arch::FILE_NAME, self.arch.sources()),
             (gpus::FILE_NAME, self.gpus.sources()),
