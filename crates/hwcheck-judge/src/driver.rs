@@ -1,5 +1,6 @@
 //! Driver checks: NVML, kernel module vs user-space libraries, `cuInit`.
 
+use super::devices;
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER, RELOAD_FIX};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckKind};
@@ -21,6 +22,9 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
 
 fn nvml(facts: &Facts, tables: &Tables) -> Check {
     let n = &facts.driver.nvml;
+    if stack::is_jetson(facts) && n.driver_version.is_none() {
+        return jetson_nvml(facts);
+    }
     match (&n.error, &n.driver_version) {
         (None, Some(version)) => nvml_answered(facts, tables, version),
         (Some(error), _) => nvml_failed(facts, error),
@@ -67,6 +71,19 @@ fn nvml_answered(facts: &Facts, tables: &Tables, version: &DottedVersion) -> Che
     }
 }
 
+/// NVML on a Jetson: absent on Xavier/JetPack 5, limited on Orin; never "no driver".
+fn jetson_nvml(facts: &Facts) -> Check {
+    let check = Check::skip(
+        NVML,
+        "NVML is not part of L4T on this Jetson (absent on JetPack 5 and Xavier, limited on Orin): \
+         the driver is L4T's, judged through libcuda (driver.cuda_init, platform.jetson)",
+    );
+    match &facts.driver.nvml.error {
+        Some(e) => check.with_evidence(format!("NVML error {}: {}", e.code, e.message)),
+        None => check,
+    }
+}
+
 fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
     let seen = format!("NVML error {}: {}", error.code, error.message);
     let container = stack::in_container(facts);
@@ -76,6 +93,17 @@ fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
         .map_or("?".to_string(), DottedVersion::to_string);
     let check = match error.code.normalized().as_str() {
         _ if stack::driver_absent(facts) => return no_driver(facts, Some(error)),
+        _ if stack::is_wsl(facts) => Check::fail(
+            NVML,
+            format!("the Windows driver's libnvidia-ml.so.1 cannot be used in WSL: {}", error.code),
+        )
+        .with_fix(format!(
+            "See platform.wsl: a Linux NVIDIA driver inside WSL, or {} missing from the loader's \
+             path, are the usual causes. {}",
+            stack::WSL_LIB_DIR,
+            stack::WSL_DRIVER_FIX
+        ))
+        .with_source(stack::WSL_GUIDE),
         "libloadingerror" | "librarynotfound" | "notfound" => Check::fail(
             NVML,
             format!("NVIDIA kernel module {kernel_text} is loaded but libnvidia-ml.so.1 cannot be loaded"),
@@ -145,7 +173,17 @@ fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
         .kernel_module
         .as_ref()
         .and_then(|k| k.version.as_ref());
-    let check = if stack::in_container(facts) {
+    let check = if stack::is_wsl(facts) {
+        Check::fail(
+            NVML,
+            format!(
+                "no NVIDIA driver reaches this WSL 2 distribution: {} has no libcuda and {lib}",
+                stack::WSL_LIB_DIR
+            ),
+        )
+        .with_fix(stack::WSL_DRIVER_FIX)
+        .with_source(stack::WSL_GUIDE)
+    } else if stack::in_container(facts) {
         let summary = match host_module {
             Some(v) => format!(
                 "no NVIDIA driver in this container: no /dev/nvidia* devices and {lib}, although the host's kernel module {v} is loaded (no GPU was passed in)"
@@ -263,7 +301,23 @@ fn cuda_init(facts: &Facts) -> Check {
                 .as_ref()
                 .map_or(String::new(), |v| format!(", driver API {v}"));
             let devices = count.map_or(String::new(), |c| format!(", {c} device(s)"));
-            Check::pass(CUINIT, format!("cuInit succeeded{version}{devices}"))
+            let named: Vec<String> = api
+                .devices
+                .iter()
+                .map(|d| {
+                    let name = d.name.as_deref().unwrap_or("?");
+                    match &d.compute_capability {
+                        Some(cc) => format!("{name} (compute capability {cc})"),
+                        None => name.to_string(),
+                    }
+                })
+                .collect();
+            let named = if named.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", named.join(", "))
+            };
+            Check::pass(CUINIT, format!("cuInit succeeded{version}{devices}{named}"))
         }
         (Some(error), _) => cuda_init_failed(facts, api, error),
     };
@@ -315,6 +369,21 @@ fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError)
     let code = api.init_code.unwrap_or(-1);
     let name = error.code.normalized();
     let libcuda = api.library_path.as_deref().unwrap_or("libcuda.so.1");
+    if matches!(code, 999 | 100) || matches!(name.as_str(), "unknown" | "nodevice") {
+        if let Some(node) = devices::problems(facts).into_iter().next() {
+            let uvm = node.summary.contains("nvidia-uvm");
+            let check = Check::fail(
+                CUINIT,
+                format!("cuInit: {} ({code}) because {}", error.code, node.summary),
+            )
+            .with_fix(node.fix);
+            return if uvm {
+                check.with_source(devices::UVM_ISSUE)
+            } else {
+                check
+            };
+        }
+    }
     match (code, name.as_str()) {
         (100, _) | (_, "nodevice") => {
             no_device(facts, "cuInit: no CUDA-capable device (CUDA_ERROR_NO_DEVICE, 100)")

@@ -10,10 +10,13 @@
 pub mod cuda;
 pub mod cudnn;
 pub mod detection;
+pub mod devices;
 pub mod driver;
 pub mod environment;
 pub mod explain;
 pub mod gpu;
+pub mod jetson;
+pub mod kind;
 pub mod libraries;
 pub mod load_problems;
 pub mod ort;
@@ -23,6 +26,7 @@ pub mod requirements;
 pub mod security;
 pub mod stack;
 pub mod tensorrt;
+pub mod wsl;
 #[cfg(test)]
 pub mod testkit;
 
@@ -41,6 +45,10 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(libraries::judge(facts, tables));
     checks.extend(load_problems::judge(facts, tables));
     checks.extend(environment::judge(facts, tables));
+    checks.push(kind::judge(facts));
+    checks.push(devices::judge(facts));
+    checks.push(wsl::judge(facts, tables));
+    checks.push(jetson::judge(facts, tables));
     checks.extend(ort::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
     checks.extend(security::judge(facts, tables));

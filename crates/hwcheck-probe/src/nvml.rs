@@ -194,7 +194,7 @@ pub fn library_in_maps(maps: &str, prefix: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{ctx, write};
+    use crate::testing::ctx;
     use std::time::Instant;
 
     const MAPS: &str = "\
