@@ -252,7 +252,11 @@ mod tests {
         assert_eq!(r.cuda.as_ref().unwrap().as_str(), "11.4");
         assert!(!r.unconfirmed);
         assert_eq!(t.release(&v("36.4.3")).unwrap().jetpack, "6.2");
-        assert!(t.release(&v("36.4.3")).unwrap().describe().contains("unconfirmed"));
+        assert!(t
+            .release(&v("36.4.3"))
+            .unwrap()
+            .describe()
+            .contains("unconfirmed"));
         // 35.6.0 (JetPack 5.1.4) states no CUDA: the newest R35 row before it that does.
         let with = t.release_with_cuda(&v("35.6.0")).unwrap();
         assert_eq!(with.l4t.as_str(), "35.4.1");
@@ -265,7 +269,10 @@ mod tests {
         let orin = t.module("NVIDIA Jetson AGX Orin Developer Kit").unwrap();
         assert_eq!(orin.cc.as_str(), "8.7");
         assert_eq!(t.module("Jetson-AGX").unwrap().cc.as_str(), "7.2");
-        assert_eq!(t.module("NVIDIA Orin Nano Developer Kit").unwrap().soc, "tegra234");
+        assert_eq!(
+            t.module("NVIDIA Orin Nano Developer Kit").unwrap().soc,
+            "tegra234"
+        );
         assert!(t.module("Raspberry Pi 4 Model B").is_none());
     }
 

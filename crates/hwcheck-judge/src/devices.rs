@@ -44,7 +44,10 @@ pub fn judge(facts: &Facts) -> Check {
             for more in &problems[1..] {
                 c = c.with_evidence(format!("also: {}", more.summary));
             }
-            if problems.iter().any(|p| p.summary.contains("nvidia-uvm")) {
+            if problems
+                .iter()
+                .any(|p| p.summary.starts_with("/dev/nvidia-uvm is missing"))
+            {
                 c = c.with_source(UVM_ISSUE);
             }
             c
@@ -154,8 +157,9 @@ fn denied(facts: &Facts, nodes: &[&DeviceNodeFacts]) -> NodeProblem {
         .iter()
         .find_map(|n| n.group.as_deref())
         .map(|g| {
-            g.split_once(" (")
-                .map_or(g.to_string(), |(_, name)| name.trim_end_matches(')').to_string())
+            g.split_once(" (").map_or(g.to_string(), |(_, name)| {
+                name.trim_end_matches(')').to_string()
+            })
         })
         .unwrap_or_else(|| "video".to_string());
     let container = if stack::in_container(facts) {
@@ -277,13 +281,25 @@ mod tests {
         nodes[2] = node("/dev/nvidia-uvm-tools", false, false);
         let c = judge(&with_nodes(nodes.clone()));
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.starts_with("/dev/nvidia-uvm is missing"), "{}", c.summary);
-        assert!(c.fix.as_deref().unwrap().contains("nvidia-modprobe -u -c=0"));
+        assert!(
+            c.summary.starts_with("/dev/nvidia-uvm is missing"),
+            "{}",
+            c.summary
+        );
+        assert!(c
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("nvidia-modprobe -u -c=0"));
         assert!(c.sources.iter().any(|s| s == UVM_ISSUE));
         let mut f = with_nodes(nodes);
         f.environment.container = Some("kubernetes".to_string());
         let c = judge(&f);
-        assert!(c.fix.as_deref().unwrap().contains("restart this container or pod"));
+        assert!(c
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("restart this container or pod"));
     }
 
     #[test]
@@ -294,7 +310,8 @@ mod tests {
         let c = judge(&with_nodes(nodes));
         assert_eq!(c.status, Status::Fail);
         assert!(
-            c.summary.starts_with("uid 1000 (groups 1000) cannot read and write /dev/nvidiactl"),
+            c.summary
+                .starts_with("uid 1000 (groups 1000) cannot read and write /dev/nvidiactl"),
             "{}",
             c.summary
         );
@@ -331,7 +348,9 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert!(p[0].summary.starts_with("/dev/dxg is missing"));
         assert!(!p[0].fix.contains("ubuntu-drivers"));
-        f.environment.device_nodes.push(node("/dev/dxg", true, true));
+        f.environment
+            .device_nodes
+            .push(node("/dev/dxg", true, true));
         assert!(problems(&f).is_empty());
     }
 

@@ -371,7 +371,7 @@ fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError)
     let libcuda = api.library_path.as_deref().unwrap_or("libcuda.so.1");
     if matches!(code, 999 | 100) || matches!(name.as_str(), "unknown" | "nodevice") {
         if let Some(node) = devices::problems(facts).into_iter().next() {
-            let uvm = node.summary.contains("nvidia-uvm");
+            let uvm = node.summary.starts_with("/dev/nvidia-uvm is missing");
             let check = Check::fail(
                 CUINIT,
                 format!("cuInit: {} ({code}) because {}", error.code, node.summary),

@@ -63,7 +63,10 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Check {
                 None => c,
             }
         }
-        None => Check::pass(JETSON, healthy_summary(facts, tables, jetson, l4t, row, stack_row)),
+        None => Check::pass(
+            JETSON,
+            healthy_summary(facts, tables, jetson, l4t, row, stack_row),
+        ),
     };
     let check = evidence.fold(check, Check::with_evidence);
     let check = match row.and_then(|r| r.note.as_deref()) {
@@ -198,7 +201,9 @@ fn sbsa_toolkit(facts: &Facts, l4t: &DottedVersion, jetpack: &str) -> Option<Fin
 /// onnxruntime-gpu installed from a package index (a manylinux wheel): not built for JetPack.
 fn pypi_ort(facts: &Facts, tables: &Tables, jetpack: &str) -> Option<Finding> {
     let install = facts.ort.installs.iter().find(|i| {
-        i.python_packages.iter().any(|p| p.starts_with("onnxruntime-gpu "))
+        i.python_packages
+            .iter()
+            .any(|p| p.starts_with("onnxruntime-gpu "))
             && i.wheel_tags.iter().any(|t| t.contains("manylinux"))
     })?;
     let wheels: Vec<String> = tables
@@ -208,13 +213,20 @@ fn pypi_ort(facts: &Facts, tables: &Tables, jetpack: &str) -> Option<Finding> {
         .filter(|w| w.jetpack == jetpack)
         .map(|w| {
             let unconfirmed = if w.unconfirmed { ", unconfirmed" } else { "" };
-            format!("onnxruntime-gpu {} (Python {}{unconfirmed})", w.onnxruntime, w.python.join("/"))
+            format!(
+                "onnxruntime-gpu {} (Python {}{unconfirmed})",
+                w.onnxruntime,
+                w.python.join("/")
+            )
         })
         .collect();
     let known = if wheels.is_empty() {
         String::new()
     } else {
-        format!(" jetson.toml lists for JetPack {jetpack}: {}.", wheels.join(", "))
+        format!(
+            " jetson.toml lists for JetPack {jetpack}: {}.",
+            wheels.join(", ")
+        )
     };
     Some((
         format!(
@@ -255,7 +267,10 @@ fn newer_cuda(
         row.jetpack
     );
     let compat = stack::libs(facts, Component::Libcuda).any(stack::is_compat)
-        || facts.toolkits.iter().any(|t| t.compat_libcuda_version.is_some())
+        || facts
+            .toolkits
+            .iter()
+            .any(|t| t.compat_libcuda_version.is_some())
         || facts
             .platform
             .packages
@@ -331,9 +346,17 @@ mod tests {
         let f = cuinit_cc(orin("36.4.3"), "8.7").build();
         let c = judge(&f, &tables());
         assert_eq!(c.status, Status::Pass, "{c:#?}");
-        assert!(c.summary.contains("L4T 36.4.3 = JetPack 6.2 (CUDA 12.6"), "{}", c.summary);
+        assert!(
+            c.summary.contains("L4T 36.4.3 = JetPack 6.2 (CUDA 12.6"),
+            "{}",
+            c.summary
+        );
         assert!(c.summary.contains("unconfirmed"), "{}", c.summary);
-        assert!(c.summary.contains("compute capability 8.7 (from libcuda)"), "{}", c.summary);
+        assert!(
+            c.summary.contains("compute capability 8.7 (from libcuda)"),
+            "{}",
+            c.summary
+        );
         assert!(!c.sources.is_empty());
     }
 
@@ -341,9 +364,18 @@ mod tests {
     fn jetpack_5_takes_the_cc_from_the_model() {
         let c = judge(&orin("35.4.1").build(), &tables());
         assert_eq!(c.status, Status::Pass, "{c:#?}");
-        assert!(c.summary.contains("JetPack 5.1.2 (CUDA 11.4, cuDNN 8.6.0"), "{}", c.summary);
+        assert!(
+            c.summary.contains("JetPack 5.1.2 (CUDA 11.4, cuDNN 8.6.0"),
+            "{}",
+            c.summary
+        );
         assert!(!c.summary.contains("unconfirmed"), "{}", c.summary);
-        assert!(c.summary.contains("8.7 (jetson.toml, from the board model)"), "{}", c.summary);
+        assert!(
+            c.summary
+                .contains("8.7 (jetson.toml, from the board model)"),
+            "{}",
+            c.summary
+        );
     }
 
     #[test]
@@ -355,15 +387,27 @@ mod tests {
                 "9.1.0",
             )
             .map_facts(|f| {
-                for l in f.libraries.iter_mut().filter(|l| l.component == Component::Cudnn) {
+                for l in f
+                    .libraries
+                    .iter_mut()
+                    .filter(|l| l.component == Component::Cudnn)
+                {
                     l.machine = Some("x86-64".into());
                 }
             })
             .build();
         let c = judge(&f, &tables());
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.starts_with("x86-64 builds on this Arm Jetson"), "{}", c.summary);
-        assert!(c.summary.contains("nvidia/cudnn/lib/libcudnn.so.9"), "{}", c.summary);
+        assert!(
+            c.summary.starts_with("x86-64 builds on this Arm Jetson"),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.summary.contains("nvidia/cudnn/lib/libcudnn.so.9"),
+            "{}",
+            c.summary
+        );
         assert!(c.fix.unwrap().contains("aarch64"));
     }
 
@@ -372,7 +416,9 @@ mod tests {
         let f = orin("36.3.0")
             .map_facts(|f| {
                 f.ort.installs.push(OrtInstall {
-                    path: "/usr/lib/python3/dist-packages/onnxruntime/capi/libonnxruntime.so.1.20.1".into(),
+                    path:
+                        "/usr/lib/python3/dist-packages/onnxruntime/capi/libonnxruntime.so.1.20.1"
+                            .into(),
                     python_packages: vec!["onnxruntime-gpu 1.20.1".into()],
                     wheel_tags: vec!["cp310-cp310-manylinux_2_27_aarch64".into()],
                     machine: Some("AArch64".into()),
@@ -382,7 +428,12 @@ mod tests {
             .build();
         let c = judge(&f, &tables());
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("PyPI has no onnxruntime-gpu built for JetPack"), "{}", c.summary);
+        assert!(
+            c.summary
+                .contains("PyPI has no onnxruntime-gpu built for JetPack"),
+            "{}",
+            c.summary
+        );
         let fix = c.fix.unwrap();
         assert!(fix.contains("onnxruntime-gpu 1.18.0"), "{fix}");
         assert!(c.sources.iter().any(|s| s == ORT_NO_PYPI));
@@ -402,7 +453,10 @@ mod tests {
         let c = judge(&sbsa(orin("36.4.3")).build(), &tables());
         assert_eq!(c.status, Status::Fail);
         assert!(c.summary.contains("SBSA"), "{}", c.summary);
-        assert_eq!(judge(&sbsa(orin("38.2.0")).build(), &tables()).status, Status::Pass);
+        assert_eq!(
+            judge(&sbsa(orin("38.2.0")).build(), &tables()).status,
+            Status::Pass
+        );
     }
 
     #[test]
@@ -414,12 +468,20 @@ mod tests {
         );
         let c = judge(&b.clone().build(), &tables());
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("newer than JetPack 5.1.2's CUDA 11.4"), "{}", c.summary);
+        assert!(
+            c.summary.contains("newer than JetPack 5.1.2's CUDA 11.4"),
+            "{}",
+            c.summary
+        );
         assert!(c.fix.unwrap().contains("cuda-compat"));
         let with_compat = b.compat_lib("/usr/local/cuda-12.2/compat/libcuda.so.1.1", "");
         assert_eq!(judge(&with_compat.build(), &tables()).status, Status::Pass);
         // JetPack 4 cannot upgrade CUDA at all.
-        let jp4 = orin("32.7.1").picked(Component::Cudart, "/usr/local/cuda-11.4/lib64/libcudart.so.11", "11.4.1");
+        let jp4 = orin("32.7.1").picked(
+            Component::Cudart,
+            "/usr/local/cuda-11.4/lib64/libcudart.so.11",
+            "11.4.1",
+        );
         let c = judge(&jp4.build(), &tables());
         assert!(c.summary.contains("cannot be upgraded"), "{}", c.summary);
     }
@@ -427,7 +489,9 @@ mod tests {
     #[test]
     fn no_libcuda_and_unknown_release() {
         let f = orin("36.4.3").without(Component::Libcuda).build();
-        assert!(judge(&f, &tables()).summary.starts_with("no libcuda on this Jetson"));
+        assert!(judge(&f, &tables())
+            .summary
+            .starts_with("no libcuda on this Jetson"));
         let f = orin("36.4.3")
             .map_facts(|f| {
                 if let Some(j) = f.platform.jetson.as_mut() {
@@ -436,7 +500,10 @@ mod tests {
             })
             .build();
         assert_eq!(judge(&f, &tables()).status, Status::Warn);
-        assert_eq!(judge(&FactsBuilder::h100().build(), &tables()).status, Status::Skip);
+        assert_eq!(
+            judge(&FactsBuilder::h100().build(), &tables()).status,
+            Status::Skip
+        );
     }
 
     #[test]
@@ -446,7 +513,9 @@ mod tests {
         let checks = crate::judge(&f, &tables());
         let nvml = checks.iter().find(|c| c.id == "driver.nvml").unwrap();
         assert_eq!(nvml.status, Status::Skip, "{nvml:#?}");
-        assert!(checks.iter().all(|c| !c.summary.contains("no NVIDIA driver")));
+        assert!(checks
+            .iter()
+            .all(|c| !c.summary.contains("no NVIDIA driver")));
         assert!(checks
             .iter()
             .all(|c| !c.fix.as_deref().unwrap_or("").contains("ubuntu-drivers")));

@@ -10,9 +10,11 @@ const KIND: CheckKind = CheckKind::EnvironmentKind;
 pub fn judge(facts: &Facts) -> Check {
     let p = &facts.platform;
     let summary = match environment_summary(facts).as_str() {
-        "no container" => "bare metal or an unrecognised hypervisor: no container, hypervisor, WSL \
+        "no container" => {
+            "bare metal or an unrecognised hypervisor: no container, hypervisor, WSL \
                            or Jetson sign found"
-            .to_string(),
+                .to_string()
+        }
         other => other.to_string(),
     };
     let mut check = Check::pass(KIND, summary);
@@ -62,7 +64,10 @@ mod tests {
         let c = judge(&f);
         assert_eq!(c.status, Status::Pass);
         assert_eq!(c.summary, "VM (hypervisor flag in /proc/cpuinfo)");
-        assert!(c.evidence.iter().any(|e| e.starts_with("not a container: /.dockerenv")));
+        assert!(c
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("not a container: /.dockerenv")));
     }
 
     #[test]

@@ -26,9 +26,9 @@ pub mod requirements;
 pub mod security;
 pub mod stack;
 pub mod tensorrt;
-pub mod wsl;
 #[cfg(test)]
 pub mod testkit;
+pub mod wsl;
 
 use hwcheck_compat::Tables;
 use hwcheck_model::check::Check;

@@ -161,16 +161,18 @@ fn healthy_summary(facts: &Facts, tables: &Tables) -> String {
         (Some(v), None) => format!("Windows NVIDIA driver {v}"),
         (None, _) => "Windows NVIDIA driver".to_string(),
     };
-    format!("WSL 2: the {driver} reaches Linux through {WSL_LIB_DIR}, and the loader picks its libcuda")
+    format!(
+        "WSL 2: the {driver} reaches Linux through {WSL_LIB_DIR}, and the loader picks its libcuda"
+    )
 }
 
 /// The `cuda` meta-packages that pull a driver: `cuda`, `cuda-12-6` (not `cuda-toolkit-*`,
 /// `cuda-runtime-*`, `cuda-libraries-*`, `cuda-compat-*`, …).
 fn is_cuda_meta(name: &str) -> bool {
     name == "cuda"
-        || name
-            .strip_prefix("cuda-")
-            .is_some_and(|rest| !rest.is_empty() && rest.split('-').all(|p| p.parse::<u32>().is_ok()))
+        || name.strip_prefix("cuda-").is_some_and(|rest| {
+            !rest.is_empty() && rest.split('-').all(|p| p.parse::<u32>().is_ok())
+        })
 }
 
 #[cfg(test)]
@@ -209,7 +211,11 @@ mod tests {
     fn a_healthy_wsl_passes_and_says_the_symlink_warning_is_harmless() {
         let c = judge(&wsl_facts().build(), &tables());
         assert_eq!(c.status, Status::Pass, "{c:#?}");
-        assert!(c.summary.contains("Windows NVIDIA driver 566.14"), "{}", c.summary);
+        assert!(
+            c.summary.contains("Windows NVIDIA driver 566.14"),
+            "{}",
+            c.summary
+        );
         assert!(c.evidence.iter().any(|e| e.contains("is harmless")));
         assert!(c.sources.iter().any(|s| s == WSL_GUIDE));
     }
@@ -223,13 +229,24 @@ mod tests {
                 }
                 f.platform.packages.push(package("libnvidia-compute-550"));
             })
-            .picked(Component::Libcuda, "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "550.54.15")
+            .picked(
+                Component::Libcuda,
+                "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+                "550.54.15",
+            )
             .build();
         let c = judge(&f, &tables());
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("/usr/lib/x86_64-linux-gnu/libcuda.so.1"), "{}", c.summary);
+        assert!(
+            c.summary.contains("/usr/lib/x86_64-linux-gnu/libcuda.so.1"),
+            "{}",
+            c.summary
+        );
         let fix = c.fix.unwrap();
-        assert!(fix.contains("apt-get remove --purge libnvidia-compute-550"), "{fix}");
+        assert!(
+            fix.contains("apt-get remove --purge libnvidia-compute-550"),
+            "{fix}"
+        );
         assert!(!fix.contains("ubuntu-drivers"));
     }
 
@@ -253,7 +270,11 @@ mod tests {
             .build();
         let c = judge(&f, &tables());
         assert_eq!(c.status, Status::Fail);
-        assert!(c.summary.contains("not on the loader's path"), "{}", c.summary);
+        assert!(
+            c.summary.contains("not on the loader's path"),
+            "{}",
+            c.summary
+        );
         assert!(c.fix.unwrap().contains("ld.wsl.conf"));
     }
 

@@ -88,7 +88,10 @@ fn gpu_summary(facts: &Facts) -> String {
 pub fn environment_summary(facts: &Facts) -> String {
     let p = &facts.platform;
     let vm = p.virtualization.as_ref().map(|v| {
-        let name = v.hypervisor.as_deref().map_or(String::new(), |h| format!("{h}: "));
+        let name = v
+            .hypervisor
+            .as_deref()
+            .map_or(String::new(), |h| format!("{h}: "));
         format!("VM ({name}{})", brief(&v.evidence))
     });
     if let Some(w) = &p.wsl {
@@ -96,10 +99,16 @@ pub fn environment_summary(facts: &Facts) -> String {
     }
     let base = if let Some(j) = &p.jetson {
         let model = j.model.as_deref().unwrap_or("Jetson");
-        let l4t = j.l4t.as_ref().map_or(String::new(), |v| format!(", L4T {v}"));
+        let l4t = j
+            .l4t
+            .as_ref()
+            .map_or(String::new(), |v| format!(", L4T {v}"));
         format!("{model}{l4t} ({})", brief(&j.evidence))
     } else {
-        match (&facts.environment.container, &facts.environment.container_evidence) {
+        match (
+            &facts.environment.container,
+            &facts.environment.container_evidence,
+        ) {
             (Some(kind), Some(e)) => format!("container: {kind} ({e})"),
             (Some(kind), None) => format!("container: {kind}"),
             (None, _) => return vm.unwrap_or_else(|| "no container".to_string()),
@@ -185,7 +194,8 @@ mod tests {
         facts.environment.container = Some("docker".to_string());
         facts.environment.container_evidence = Some("/.dockerenv exists".to_string());
         assert!(
-            environment_summary(&facts).starts_with("container: docker (/.dockerenv exists) in a VM (kvm:"),
+            environment_summary(&facts)
+                .starts_with("container: docker (/.dockerenv exists) in a VM (kvm:"),
             "{}",
             environment_summary(&facts)
         );

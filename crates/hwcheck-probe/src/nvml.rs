@@ -275,7 +275,9 @@ mod tests {
         let error = facts.error.unwrap();
         assert_eq!(error.code, "LibraryNotFound");
         assert!(
-            error.message.starts_with("no libnvidia-ml.so.1 was found the loader's way"),
+            error
+                .message
+                .starts_with("no libnvidia-ml.so.1 was found the loader's way"),
             "{}",
             error.message
         );
@@ -295,7 +297,9 @@ mod tests {
         let error = facts.error.unwrap();
         assert_eq!(error.code, "LibraryNotFound");
         assert!(
-            error.message.contains("/usr/lib/wsl/lib/libnvidia-ml.so.1 but the loader does not search there"),
+            error.message.contains(
+                "/usr/lib/wsl/lib/libnvidia-ml.so.1 but the loader does not search there"
+            ),
             "{}",
             error.message
         );

@@ -74,7 +74,11 @@ fn first_sign(ctx: &SystemContext, rejected: &mut Vec<String>) -> Option<(String
     {
         return Some((kind.clone(), format!("{systemd} says {kind:?}")));
     }
-    if let Some(kind) = ctx.var(CONTAINER).map(|k| bounded(k.trim())).filter(|k| !k.is_empty()) {
+    if let Some(kind) = ctx
+        .var(CONTAINER)
+        .map(|k| bounded(k.trim()))
+        .filter(|k| !k.is_empty())
+    {
         return Some((kind.clone(), format!("{CONTAINER}={kind:?} is set")));
     }
     let cgroup = "/proc/1/cgroup";
@@ -208,7 +212,10 @@ mod tests {
         );
 
         let k8s = ctx(dir.path(), &[("KUBERNETES_SERVICE_HOST", "10.0.0.1")]);
-        assert_eq!(detect(&k8s).found.unwrap().1, "KUBERNETES_SERVICE_HOST is set");
+        assert_eq!(
+            detect(&k8s).found.unwrap().1,
+            "KUBERNETES_SERVICE_HOST is set"
+        );
     }
 
     /// The H200 box and this CPU box: Firecracker microVMs whose root filesystem was made from
@@ -225,7 +232,11 @@ mod tests {
         let d = detect(&ctx(dir.path(), &[]));
         assert_eq!(d.found, None);
         assert_eq!(d.rejected.len(), 1);
-        assert!(d.rejected[0].contains("ext4 on /dev/vda"), "{:?}", d.rejected);
+        assert!(
+            d.rejected[0].contains("ext4 on /dev/vda"),
+            "{:?}",
+            d.rejected
+        );
         // The same image run by Docker: an overlay root, so /.dockerenv is believed.
         write(dir.path(), "/proc/self/mountinfo", MOUNTINFO_DOCKER);
         let d = detect(&ctx(dir.path(), &[]));
@@ -253,6 +264,9 @@ mod tests {
     fn the_container_variable_names_the_kind() {
         let dir = tempfile::tempdir().unwrap();
         let d = detect(&ctx(dir.path(), &[("container", "lxc")]));
-        assert_eq!(d.found.unwrap(), ("lxc".to_string(), "container=\"lxc\" is set".to_string()));
+        assert_eq!(
+            d.found.unwrap(),
+            ("lxc".to_string(), "container=\"lxc\" is set".to_string())
+        );
     }
 }

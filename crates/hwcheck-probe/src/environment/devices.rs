@@ -134,7 +134,14 @@ mod tests {
     fn lists_required_gpu_and_caps_nodes() {
         let dir = tempfile::tempdir().unwrap();
         let r = dir.path();
-        for n in ["nvidiactl", "nvidia1", "nvidia0", "nvidia-uvm", "nvidia-modeset", "null"] {
+        for n in [
+            "nvidiactl",
+            "nvidia1",
+            "nvidia0",
+            "nvidia-uvm",
+            "nvidia-modeset",
+            "null",
+        ] {
             write(r, &format!("/dev/{n}"), "");
         }
         write(r, "/dev/nvidia-caps/nvidia-cap2", "");

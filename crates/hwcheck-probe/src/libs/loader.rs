@@ -162,6 +162,9 @@ mod tests {
         let llp = ctx(r, &[("LD_LIBRARY_PATH", "/usr/lib/wsl/lib")]);
         let picked = Loader::new(&llp, &[]).find_driver_library(&llp, "libnvidia-ml.so.1");
         assert!(matches!(picked, Some(DriverLibrary::Picked(_))));
-        assert_eq!(shown(Loader::new(&c, &[]).find_driver_library(&c, "libcuda.so.1")), "none");
+        assert_eq!(
+            shown(Loader::new(&c, &[]).find_driver_library(&c, "libcuda.so.1")),
+            "none"
+        );
     }
 }

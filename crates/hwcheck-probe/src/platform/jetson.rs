@@ -26,12 +26,15 @@ pub fn detect(ctx: &SystemContext, packages: &[PackageFacts]) -> Option<JetsonFa
         facts.l4t = parse_nv_tegra_release(&line);
         facts.evidence.push(format!("{NV_TEGRA_RELEASE}: {line}"));
     }
-    let family = first_line(ctx, SOC_FAMILY).filter(|f| f.to_ascii_lowercase().starts_with("tegra"));
+    let family =
+        first_line(ctx, SOC_FAMILY).filter(|f| f.to_ascii_lowercase().starts_with("tegra"));
     if let Some(f) = &family {
         facts.evidence.push(format!("{SOC_FAMILY}: {f}"));
     }
     if let Some(p) = packages.iter().find(|p| p.name == L4T_CORE) {
-        facts.evidence.push(format!("dpkg: {L4T_CORE} {}", p.version));
+        facts
+            .evidence
+            .push(format!("dpkg: {L4T_CORE} {}", p.version));
         if facts.l4t.is_none() {
             let upstream = p.version.split('-').next().unwrap_or_default();
             facts.l4t = DottedVersion::parse(upstream).ok();
@@ -86,7 +89,12 @@ mod tests {
         assert_eq!(parse_nv_tegra_release(R35).unwrap().as_str(), "35.4.1");
         let r32 = "# R32 (release), REVISION: 5.0, GCID: 1, BOARD: t210ref, EABI: aarch64";
         assert_eq!(parse_nv_tegra_release(r32).unwrap().as_str(), "32.5.0");
-        for bad in ["", "# R (release)", "R36 no revision", "# X36, REVISION: 4.3"] {
+        for bad in [
+            "",
+            "# R (release)",
+            "R36 no revision",
+            "# X36, REVISION: 4.3",
+        ] {
             assert_eq!(parse_nv_tegra_release(bad), None, "{bad:?}");
         }
     }
@@ -95,7 +103,10 @@ mod tests {
     fn finds_the_soc() {
         let compat = "nvidia,p3737-0000+p3701-0005\0nvidia,p3701-0005\0nvidia,tegra234\0";
         assert_eq!(soc_from_compatible(compat).as_deref(), Some("tegra234"));
-        assert_eq!(soc_from_compatible("raspberrypi,4-model-b\0brcm,bcm2711"), None);
+        assert_eq!(
+            soc_from_compatible("raspberrypi,4-model-b\0brcm,bcm2711"),
+            None
+        );
     }
 
     #[test]
@@ -115,7 +126,10 @@ mod tests {
         write(dir.path(), SOC_FAMILY, "Tegra\n");
         let j = detect(&c, &[core]).unwrap();
         assert_eq!(j.l4t.unwrap().as_str(), "35.4.1", "the release file wins");
-        assert_eq!(j.model.as_deref(), Some("NVIDIA Jetson AGX Orin Developer Kit"));
+        assert_eq!(
+            j.model.as_deref(),
+            Some("NVIDIA Jetson AGX Orin Developer Kit")
+        );
         assert_eq!(j.soc.as_deref(), Some("tegra"));
         assert_eq!(j.evidence.len(), 4, "{:?}", j.evidence);
     }

@@ -46,7 +46,11 @@ mod tests {
     #[test]
     fn first_lines_strip_nuls_and_blank_files_are_none() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "/proc/device-tree/model", "NVIDIA Jetson AGX Orin\0");
+        write(
+            dir.path(),
+            "/proc/device-tree/model",
+            "NVIDIA Jetson AGX Orin\0",
+        );
         write(dir.path(), "/empty", "\n");
         let c = ctx(dir.path(), &[]);
         assert_eq!(

@@ -72,7 +72,9 @@ pub fn detect(ctx: &SystemContext) -> Option<VirtualizationFacts> {
     let flag = read::text_up_to(&ctx.path("/proc/cpuinfo"), MAX_CPUINFO)
         .is_ok_and(|t| has_hypervisor_flag(&t));
     if flag {
-        facts.evidence.push("hypervisor flag in /proc/cpuinfo".to_string());
+        facts
+            .evidence
+            .push("hypervisor flag in /proc/cpuinfo".to_string());
     }
     for file in DMI_FILES {
         let Some(value) = first_line(ctx, file) else {
@@ -182,7 +184,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "/proc/cpuinfo", CPUINFO_VM);
         write(dir.path(), "/sys/class/dmi/id/sys_vendor", "QEMU\n");
-        write(dir.path(), "/sys/class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n");
+        write(
+            dir.path(),
+            "/sys/class/dmi/id/product_name",
+            "Standard PC (Q35 + ICH9, 2009)\n",
+        );
         let v = detect(&ctx(dir.path(), &[])).unwrap();
         assert_eq!(v.hypervisor.as_deref(), Some("qemu"));
         assert!(v.evidence.contains(&"DMI sys_vendor: QEMU".to_string()));
@@ -192,12 +198,28 @@ mod tests {
     fn bare_metal_vendors_are_not_vms() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "/sys/class/dmi/id/sys_vendor", "Amazon EC2\n");
-        write(dir.path(), "/sys/class/dmi/id/board_vendor", "Microsoft Corporation\n");
-        write(dir.path(), "/sys/class/dmi/id/product_name", "Surface Laptop 5\n");
+        write(
+            dir.path(),
+            "/sys/class/dmi/id/board_vendor",
+            "Microsoft Corporation\n",
+        );
+        write(
+            dir.path(),
+            "/sys/class/dmi/id/product_name",
+            "Surface Laptop 5\n",
+        );
         write(dir.path(), "/proc/cpuinfo", "flags\t: fpu\n");
         assert!(detect(&ctx(dir.path(), &[])).is_none());
-        write(dir.path(), "/sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n");
-        write(dir.path(), "/sys/class/dmi/id/product_name", "Virtual Machine\n");
+        write(
+            dir.path(),
+            "/sys/class/dmi/id/sys_vendor",
+            "Microsoft Corporation\n",
+        );
+        write(
+            dir.path(),
+            "/sys/class/dmi/id/product_name",
+            "Virtual Machine\n",
+        );
         let v = detect(&ctx(dir.path(), &[])).unwrap();
         assert_eq!(v.hypervisor.as_deref(), Some("microsoft"));
     }
@@ -206,10 +228,20 @@ mod tests {
     fn xen_and_arm_device_trees() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "/sys/hypervisor/type", "xen\n");
-        assert_eq!(detect(&ctx(dir.path(), &[])).unwrap().hypervisor.as_deref(), Some("xen"));
+        assert_eq!(
+            detect(&ctx(dir.path(), &[])).unwrap().hypervisor.as_deref(),
+            Some("xen")
+        );
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "/proc/device-tree/hypervisor/compatible", "linux,kvm\0");
-        assert_eq!(detect(&ctx(dir.path(), &[])).unwrap().hypervisor.as_deref(), Some("kvm"));
+        write(
+            dir.path(),
+            "/proc/device-tree/hypervisor/compatible",
+            "linux,kvm\0",
+        );
+        assert_eq!(
+            detect(&ctx(dir.path(), &[])).unwrap().hypervisor.as_deref(),
+            Some("kvm")
+        );
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -17,14 +17,14 @@ const KERNEL_SIGN: &str = "microsoft-standard-wsl2";
 pub fn detect(ctx: &SystemContext, kernel: Option<&str>) -> Option<WslFacts> {
     let mut facts = WslFacts::default();
     if let Some(k) = kernel.filter(|k| k.to_ascii_lowercase().contains(KERNEL_SIGN)) {
-        facts.evidence.push(format!("kernel release {}", bounded(k)));
+        facts
+            .evidence
+            .push(format!("kernel release {}", bounded(k)));
     }
     if let Some(name) = ctx.var(env_vars::WSL_DISTRO_NAME) {
-        facts.evidence.push(format!(
-            "{}={}",
-            env_vars::WSL_DISTRO_NAME,
-            bounded(name)
-        ));
+        facts
+            .evidence
+            .push(format!("{}={}", env_vars::WSL_DISTRO_NAME, bounded(name)));
     }
     facts.dxg = ctx.path(DXG).exists();
     if facts.dxg {
