@@ -9,6 +9,7 @@
 
 pub mod cuda;
 pub mod cudnn;
+pub mod cuinit;
 pub mod detection;
 pub mod devices;
 pub mod driver;
