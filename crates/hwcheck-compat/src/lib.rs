@@ -20,6 +20,7 @@ pub mod cuda_driver;
 pub mod cudnn;
 pub mod forward_compat;
 pub mod gpus;
+pub mod jetson;
 pub mod ort;
 pub mod rows;
 
@@ -69,6 +70,8 @@ pub struct Tables {
     pub forward_compat: forward_compat::ForwardCompatTable,
     /// ONNX Runtime release -> CUDA, cuDNN, TensorRT of its GPU build (`ort.toml`).
     pub ort: ort::OrtTable,
+    /// L4T -> JetPack -> CUDA/cuDNN/TensorRT, Jetson modules (`jetson.toml`).
+    pub jetson: jetson::JetsonTable,
 }
 
 impl Tables {
@@ -83,6 +86,7 @@ impl Tables {
             cudnn: cudnn::CudnnTable::load(dir)?,
             forward_compat: forward_compat::ForwardCompatTable::load(dir)?,
             ort: ort::OrtTable::load(dir)?,
+            jetson: jetson::JetsonTable::load(dir)?,
         })
     }
 
@@ -97,6 +101,7 @@ impl Tables {
             (cudnn::FILE_NAME, self.cudnn.sources()),
             (forward_compat::FILE_NAME, self.forward_compat.sources()),
             (ort::FILE_NAME, self.ort.sources()),
+            (jetson::FILE_NAME, self.jetson.sources()),
         ]
     }
 

@@ -98,6 +98,7 @@ pub fn planned_host(
         init_error: None,
         init_code: Some(0),
         device_count: count,
+        ..CudaDriverApiFacts::default()
     });
     facts.libraries.push(library(
         Component::Libcuda,
@@ -209,6 +210,7 @@ pub fn with_runtime(base: &Facts, target: &Target, tables: &Tables) -> Facts {
         version: Some(cuda.clone()),
         problem: None,
         compat_libcuda_version: compat,
+        ..ToolkitFacts::default()
     });
     facts
 }

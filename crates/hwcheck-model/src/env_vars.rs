@@ -33,6 +33,12 @@ pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
 pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
 /// The user's home (for ~/.local, ~/.pyenv and conda installs; never recorded).
 pub const HOME: &str = "HOME";
+/// Set by WSL in every distribution's processes (the distribution's name): a sign of WSL.
+pub const WSL_DISTRO_NAME: &str = "WSL_DISTRO_NAME";
+/// Set by Kubernetes in every pod's containers: a sign of a Kubernetes pod.
+pub const KUBERNETES_SERVICE_HOST: &str = "KUBERNETES_SERVICE_HOST";
+/// Set by systemd-nspawn, LXC and others in a container's init (`container=lxc`).
+pub const CONTAINER: &str = "container";
 /// Disables colour in the table output.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Where temporary files go (the bundled model is written there while it runs).

@@ -1,7 +1,8 @@
 //! Probing: gathering facts from the machine. Side effects live here and nowhere else.
 //!
 //! Probe order and sources, in one place:
-//! 1. host (OS, kernel, glibc), environment (container, /dev/nvidia*, variables, tools);
+//! 1. host (OS, kernel, glibc), platform (WSL2, Jetson, VM, dpkg packages), environment
+//!    (container, GPU device nodes and this user's access, variables, tools);
 //! 2. the kernel module (/proc/driver/nvidia/version) and NVML (isolated child);
 //! 3. libcuda's `cuInit` (isolated child);
 //! 4. every CUDA-family library on disk and its version (version calls in isolated children);
@@ -27,6 +28,7 @@ pub mod kernel_module;
 pub mod libs;
 pub mod nvml;
 pub mod ort;
+pub mod platform;
 pub mod security;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -79,6 +81,11 @@ pub fn gather(ctx: &SystemContext) -> Facts {
         let libs = s.spawn(|| timed(|| libs::probe(ctx)));
         let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| ort::probe(ctx))));
         facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
+        facts.platform = record(
+            &mut ms,
+            "platform",
+            timed(|| platform::probe(ctx, facts.host.kernel.as_deref())),
+        );
         facts.environment = record(&mut ms, "environment", timed(|| environment::probe(ctx)));
         facts.toolkits = record(&mut ms, "toolkits", timed(|| toolkits::probe(ctx)));
         let kernel_module = record(

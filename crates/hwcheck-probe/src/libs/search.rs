@@ -85,11 +85,7 @@ pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir>
         }
         add(root.host.join("compat"), FoundVia::CudaCompat);
     }
-    for dir in [
-        "/usr/local/nvidia/lib64",
-        "/usr/local/nvidia/lib",
-        "/usr/lib/wsl/lib",
-    ] {
+    for dir in super::loader::DRIVER_DIRS {
         add(ctx.path(dir), FoundVia::Other(dir.to_string()));
     }
     for prefix in python_prefixes(ctx) {
