@@ -31,7 +31,26 @@ pub fn probe(ctx: &SystemContext) -> HostFacts {
         } else {
             running_glibc()
         },
+        hostname: hostname(ctx),
     }
+}
+
+/// The node's name: HWCHECK_NODE_NAME when set (a pod's own hostname is the pod's name, not the
+/// node's), else the probed system's host name.
+pub fn hostname(ctx: &SystemContext) -> Option<String> {
+    ctx.var(hwcheck_model::env_vars::HWCHECK_NODE_NAME)
+        .map(|v| bounded(v.trim()))
+        .filter(|v| !v.is_empty())
+        .or_else(|| first_line(ctx, HOSTNAME))
+}
+
+/// The first line of a small file of the probed root, trimmed and bounded; `None` when absent
+/// or empty.
+fn first_line(ctx: &SystemContext, path: &str) -> Option<String> {
+    read::small_text(&ctx.path(path))
+        .ok()
+        .and_then(|t| t.lines().next().map(|l| bounded(l.trim())))
+        .filter(|k| !k.is_empty())
 }
 
 /// The distribution's name from os-release text: PRETTY_NAME, else NAME with VERSION_ID.
