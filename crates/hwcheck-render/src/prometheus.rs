@@ -267,14 +267,17 @@ fn probe_durations(facts: &Facts) -> Family {
     f
 }
 
-/// A sample value as the text format writes it (`NaN`, `+Inf`, `-Inf` for the odd ones).
+/// A sample value as the text format writes it (`NaN`, `+Inf`, `-Inf` for the odd ones),
+/// rounded to nanoseconds' precision so that `ms / 1000` prints without binary noise.
 fn number(value: f64) -> String {
     if value.is_nan() {
         "NaN".to_string()
     } else if value.is_infinite() {
         if value > 0.0 { "+Inf" } else { "-Inf" }.to_string()
     } else {
-        value.to_string()
+        let text = format!("{value:.9}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        if text == "-0" { "0" } else { text }.to_string()
     }
 }
 
@@ -355,5 +358,8 @@ mod tests {
         assert_eq!(number(f64::INFINITY), "+Inf");
         assert_eq!(number(0.5), "0.5");
         assert_eq!(number(3.0), "3");
+        assert_eq!(number(184.357 / 1000.0), "0.184357");
+        assert_eq!(number(1_795_000_000.0), "1795000000");
+        assert_eq!(number(-0.0), "0");
     }
 }
