@@ -244,6 +244,10 @@ pub struct Report {
     pub schema_version: u32,
     /// hwcheck's version.
     pub hwcheck_version: String,
+    /// When this report was made (RFC 3339, UTC, whole seconds); absent in reports of older
+    /// hwcheck versions and in reports built by tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
     /// Overall verdict.
     pub verdict: Verdict,
     /// Count of checks per status.
@@ -301,6 +305,7 @@ impl Report {
         Self {
             schema_version: crate::facts::SCHEMA_VERSION,
             hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+            generated_at: None,
             verdict: if failed { Verdict::Fail } else { Verdict::Ok },
             counts,
             machine: crate::summary::machine_summary(&facts),

@@ -47,6 +47,9 @@ pub const TMPDIR: &str = "TMPDIR";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 /// Path of hwcheck's pinned reference ONNX Runtime, set by scripts/fetch-reference-ort.sh users.
 pub const HWCHECK_REFERENCE_ORT: &str = "HWCHECK_REFERENCE_ORT";
+/// The node's name, for reports of many nodes (`hwcheck summarize`, NFD and Prometheus files);
+/// a Kubernetes pod sets it from `spec.nodeName` (the pod's own hostname is the pod's name).
+pub const HWCHECK_NODE_NAME: &str = "HWCHECK_NODE_NAME";
 /// Test hook (only in builds with the `test-hooks` feature): makes an ORT child probe hang.
 pub const HWCHECK_TEST_HANG_PROBE: &str = "HWCHECK_TEST_HANG_PROBE";
 

@@ -13,6 +13,8 @@ pub mod check;
 pub mod check_id;
 pub mod env_vars;
 pub mod facts;
+pub mod fleet;
 pub mod read;
 pub mod summary;
+pub mod time;
 pub mod version;

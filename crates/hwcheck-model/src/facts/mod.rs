@@ -104,6 +104,11 @@ pub struct HostFacts {
     pub distro: Option<String>,
     /// glibc version (gnu_get_libc_version), when known.
     pub glibc: Option<String>,
+    /// The node's name: HWCHECK_NODE_NAME (a Kubernetes pod sets it to its node's name),
+    /// else /proc/sys/kernel/hostname; names the node in `hwcheck summarize`. Absent in reports
+    /// of older hwcheck versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
 }
 
 /// The driver as seen by NVML and by the kernel.
