@@ -36,6 +36,8 @@
 
 mod elf;
 pub mod fatbin;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 mod judge;
 mod source;
 mod target;
