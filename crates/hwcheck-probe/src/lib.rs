@@ -8,7 +8,10 @@
 //! 4. every CUDA-family library on disk and its version (version calls in isolated children);
 //! 5. CUDA toolkits (/usr/local/cuda*, CUDA_HOME);
 //! 6. ONNX Runtime installs and one session per provider (isolated; skipped by `--quick`);
-//! 7. the person detector on every working provider (isolated; skipped by `--quick`).
+//! 7. the person detector on every working provider (isolated; skipped by `--quick`);
+//! 8. the kernel images (SASS / PTX architectures) of the CUDA libraries found in 4 and of the
+//!    ORT provider and framework libraries, cached per file; runs alongside 6 (cache only
+//!    under `--quick`).
 
 // No panics on outside data by construction: tests may unwrap, shipped code may not.
 #![cfg_attr(
@@ -25,6 +28,7 @@ pub mod environment;
 pub mod host;
 pub mod isolate;
 pub mod kernel_module;
+pub mod kernels;
 pub mod libs;
 pub mod nvml;
 pub mod ort;
@@ -104,11 +108,22 @@ pub fn gather(ctx: &SystemContext) -> Facts {
             None => facts.skipped.push(SKIPPED_CUINIT.to_string()),
         }
         facts.libraries = record(&mut ms, "libraries", libs.join().unwrap_or_default());
+        // The kernel-image scan needs the libraries found; it runs while ORT is probed.
+        let libraries = facts.libraries.clone();
+        let kernels = s.spawn(move || timed(|| kernels::probe(ctx, &libraries)));
         match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
             Some(ort) => facts.ort = ort,
             None => facts
                 .skipped
                 .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
+        }
+        let scan = record(&mut ms, "kernels", kernels.join().unwrap_or_default());
+        facts.kernels = scan.libraries;
+        if scan.not_cached > 0 {
+            facts.skipped.push(format!(
+                "kernel images of {} CUDA libraries not scanned yet: skipped by --quick (a run without --quick scans and caches them)",
+                scan.not_cached
+            ));
         }
     });
     if !ctx.quick && !ctx.options.providers.is_empty() {

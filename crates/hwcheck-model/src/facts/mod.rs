@@ -6,6 +6,7 @@
 
 pub mod code;
 pub mod detection;
+pub mod kernels;
 pub mod load;
 pub mod ort;
 pub mod platform;
@@ -76,6 +77,9 @@ pub struct Facts {
     /// Person-detection runs per provider.
     #[serde(default)]
     pub detection: detection::DetectionFacts,
+    /// Kernel images (SASS / PTX architectures) of the CUDA libraries that carry GPU code.
+    #[serde(default)]
+    pub kernels: Vec<kernels::KernelImageFacts>,
     /// Who ran hwcheck and who can write where libraries are loaded from.
     #[serde(default)]
     pub security: security::SecurityFacts,

@@ -142,6 +142,18 @@ fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
     prefixes
 }
 
+/// Every `site-packages` / `dist-packages` directory of every Python environment prefix that
+/// [`search_dirs`] looks in, without duplicates.
+pub fn python_site_packages(ctx: &SystemContext) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for site in python_prefixes(ctx).iter().flat_map(|p| site_packages(p)) {
+        if !out.contains(&site) {
+            out.push(site);
+        }
+    }
+    out
+}
+
 /// `lib/python3*/{site,dist}-packages` of a prefix.
 fn site_packages(prefix: &Path) -> Vec<PathBuf> {
     subdirs(&prefix.join("lib"), "python3")
