@@ -85,7 +85,7 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         (Some(cc), _) => (cc.clone(), format!("CC {cc} reported by NVML")),
         (None, Some(row)) => (
             row.cc.clone(),
-            format!("CC {} from gpus.toml ({})", row.cc, row.model),
+            format!("CC {} from gpus.toml ({})", row.cc, row.name),
         ),
         (None, None) => {
             return Check::warn(
