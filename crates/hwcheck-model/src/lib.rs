@@ -14,5 +14,6 @@ pub mod check_id;
 pub mod env_vars;
 pub mod facts;
 pub mod read;
+pub mod require_cuda;
 pub mod summary;
 pub mod version;
