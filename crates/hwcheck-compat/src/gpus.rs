@@ -49,6 +49,22 @@ impl GpuClass {
     }
 }
 
+/// The brand string libnvidia-container compares `brand=` constraints with, for a GPU of this
+/// name and class. It maps NVML's Quadro, Tesla, GeForce and TITAN brands and calls every other
+/// brand (A100, H100, RTX A6000 report "NVIDIA"/"NVIDIA RTX") `Unknown`
+/// (libnvidia-container `src/driver.c`).
+pub fn toolkit_brand(name: &str, class: GpuClass) -> &'static str {
+    let key = format!(" {}", exact_key(name));
+    let has = |w: &str| key.contains(&format!(" {w}"));
+    match class {
+        GpuClass::Geforce if has("titan") => "titan",
+        GpuClass::Geforce => "geforce",
+        GpuClass::DataCenter if has("tesla") => "tesla",
+        GpuClass::Workstation if has("quadro") => "quadro",
+        GpuClass::DataCenter | GpuClass::Workstation | GpuClass::Jetson => "unknown",
+    }
+}
+
 /// One GPU model.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -446,6 +462,15 @@ mod tests {
         assert_eq!(class("NVIDIA GeForce RTX 9090"), Some(GpuClass::Geforce));
         assert_eq!(class("NVIDIA RTX A9999"), Some(GpuClass::Workstation));
         assert_eq!(class("Mystery"), None);
+    }
+
+    #[test]
+    fn toolkit_brands() {
+        assert_eq!(toolkit_brand("Tesla T4", GpuClass::DataCenter), "tesla");
+        assert_eq!(toolkit_brand("A100 SXM4 80GB", GpuClass::DataCenter), "unknown");
+        assert_eq!(toolkit_brand("GeForce RTX 4090", GpuClass::Geforce), "geforce");
+        assert_eq!(toolkit_brand("TITAN RTX", GpuClass::Geforce), "titan");
+        assert_eq!(toolkit_brand("Quadro RTX 8000", GpuClass::Workstation), "quadro");
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl<'de> Deserialize<'de> for DriverSpec {
 }
 
 /// One NGC release of one or more framework containers.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NgcRow {
     /// `YY.MM`.
