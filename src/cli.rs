@@ -342,6 +342,10 @@ pub struct ImageArgs {
     /// Image reference, e.g. nvidia/cuda:11.4.1-cudnn8-runtime-ubuntu20.04.
     #[arg(value_name = "REF")]
     pub reference: String,
+    /// A variable the container is started with (as `docker run -e`); only
+    /// NVIDIA_DISABLE_REQUIRE changes the outcome.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
     /// The host to judge on.
     #[command(flatten)]
     pub host: PlanHostArgs,
@@ -445,7 +449,10 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
             format: a.format.into(),
         }),
         Some(Command::Image(a)) => Invocation::Plan(Plan {
-            subject: PlanSubject::Image(a.reference),
+            subject: PlanSubject::Image {
+                reference: a.reference,
+                disable_require: disable_require(&a.env)?,
+            },
             format: a.host.format.into(),
             host: plan_host(a.host),
         }),
@@ -502,7 +509,10 @@ fn expiry(text: Option<&str>, default: Duration) -> Result<Option<Duration>, Str
 fn watch(a: WatchArgs) -> Result<Watch, String> {
     let interval = duration(&a.interval)?;
     if interval < MIN_INTERVAL {
-        return Err(format!("--interval must be at least 1s, got {}", a.interval));
+        return Err(format!(
+            "--interval must be at least 1s, got {}",
+            a.interval
+        ));
     }
     if a.nfd_dir.is_none() && a.prometheus_dir.is_none() && a.report_dir.is_none() {
         return Err(
@@ -512,7 +522,10 @@ fn watch(a: WatchArgs) -> Result<Watch, String> {
     }
     let run_timeout = duration(&a.run_timeout)?;
     if run_timeout < MIN_INTERVAL {
-        return Err(format!("--run-timeout must be at least 1s, got {}", a.run_timeout));
+        return Err(format!(
+            "--run-timeout must be at least 1s, got {}",
+            a.run_timeout
+        ));
     }
     let default_expiry = (interval * 3).max(Duration::from_secs(3600));
     Ok(Watch {
@@ -531,6 +544,24 @@ fn watch(a: WatchArgs) -> Result<Watch, String> {
             nvml_facts: a.nvml_facts,
         },
     })
+}
+
+/// NVIDIA_DISABLE_REQUIRE from `--env NAME=VALUE` entries; other names are usage errors.
+fn disable_require(env: &[String]) -> Result<Option<String>, String> {
+    let mut value = None;
+    for entry in env {
+        let (name, v) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--env {entry:?}: expected NAME=VALUE"))?;
+        if name != hwcheck_model::env_vars::NVIDIA_DISABLE_REQUIRE {
+            return Err(format!(
+                "--env {name}: only {} changes how an image starts; other variables do not affect the plan",
+                hwcheck_model::env_vars::NVIDIA_DISABLE_REQUIRE
+            ));
+        }
+        value = Some(v.to_string());
+    }
+    Ok(value)
 }
 
 /// The host of `image`/`compat`: a saved report, or a quick probe of this machine.

@@ -126,8 +126,13 @@ pub struct PlanHost {
 /// What `image` or `compat` judges.
 #[derive(Clone, Debug)]
 pub enum PlanSubject {
-    /// `hwcheck image REF`.
-    Image(String),
+    /// `hwcheck image REF [--env NVIDIA_DISABLE_REQUIRE=V]`.
+    Image {
+        /// The image reference.
+        reference: String,
+        /// NVIDIA_DISABLE_REQUIRE the container is started with.
+        disable_require: Option<String>,
+    },
     /// `hwcheck compat --cuda V [--cudnn N]`.
     Cuda {
         /// CUDA runtime version.

@@ -28,7 +28,12 @@ pub fn stamp(report: &mut Report, now: SystemTime) {
 }
 
 /// `report` in `format`; an NFD file expires `nfd_expiry` after the report was made.
-pub fn render(report: &Report, format: Format, nfd_expiry: Option<Duration>, color: bool) -> String {
+pub fn render(
+    report: &Report,
+    format: Format,
+    nfd_expiry: Option<Duration>,
+    color: bool,
+) -> String {
     match format {
         Format::Nfd => {
             let made = report
@@ -87,10 +92,17 @@ mod tests {
         let inode = std::fs::metadata(&first).unwrap().ino();
         write_atomically(&sub, "hwcheck", "a=2\n").unwrap();
         assert_eq!(std::fs::read_to_string(&first).unwrap(), "a=2\n");
-        assert_ne!(std::fs::metadata(&first).unwrap().ino(), inode, "renamed, not rewritten");
+        assert_ne!(
+            std::fs::metadata(&first).unwrap().ino(),
+            inode,
+            "renamed, not rewritten"
+        );
         let mode = std::fs::metadata(&first).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o644);
-        let names: Vec<_> = std::fs::read_dir(&sub).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(&sub)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["hwcheck"]);
     }
 
@@ -100,7 +112,10 @@ mod tests {
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, "x").unwrap();
         let e = write_atomically(&blocker.join("sub"), "hwcheck.prom", "x").unwrap_err();
-        assert!(e.starts_with("cannot write ") && e.contains("hwcheck.prom"), "{e}");
+        assert!(
+            e.starts_with("cannot write ") && e.contains("hwcheck.prom"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -108,7 +123,10 @@ mod tests {
         let mut report = Report::new(Default::default(), Vec::new(), false);
         report.generated_at = Some("2026-11-29T10:00:00Z".into());
         let text = render(&report, Format::Nfd, Some(Duration::from_secs(1800)), false);
-        assert!(text.contains("# +expiry-time=2026-11-29T10:30:00Z\n"), "{text}");
+        assert!(
+            text.contains("# +expiry-time=2026-11-29T10:30:00Z\n"),
+            "{text}"
+        );
         assert!(!render(&report, Format::Nfd, None, false).contains("expiry"));
     }
 }

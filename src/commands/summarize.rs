@@ -101,7 +101,10 @@ pub fn collect(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
 }
 
 fn is_report_name(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     !name.starts_with('.') && (name.ends_with(".json") || name.ends_with(".json.gz"))
 }
 
@@ -201,7 +204,13 @@ mod tests {
     #[test]
     fn directories_give_their_report_files_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.json", "a.json.gz", "notes.txt", ".hwcheck.json.tmp", ".x.json"] {
+        for name in [
+            "b.json",
+            "a.json.gz",
+            "notes.txt",
+            ".hwcheck.json.tmp",
+            ".x.json",
+        ] {
             std::fs::write(dir.path().join(name), "{}").unwrap();
         }
         let missing = dir.path().join("missing.json");

@@ -38,7 +38,9 @@ pub fn run(global: &Global, options: &Watch) -> Result<u8, AppError> {
     let work = tempfile::Builder::new()
         .prefix("hwcheck-watch-")
         .tempdir()
-        .map_err(|e| AppError::Write(format!("cannot create a private temporary directory: {e}")))?;
+        .map_err(|e| {
+            AppError::Write(format!("cannot create a private temporary directory: {e}"))
+        })?;
     let exe = std::env::current_exe()
         .map_err(|e| AppError::Usage(format!("cannot find hwcheck's own executable: {e}")))?;
     let args = child_args(global, options, work.path());
@@ -96,7 +98,12 @@ fn child_args(global: &Global, options: &Watch, work: &Path) -> Vec<String> {
         ("--no-detect", options.depth.no_detect),
         ("--strict", options.strict),
     ];
-    args.extend(flags.iter().filter(|(_, on)| *on).map(|(f, _)| f.to_string()));
+    args.extend(
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| f.to_string()),
+    );
     if !global.providers.is_empty() {
         let names: Vec<&str> = global.providers.iter().map(|p| p.short_name()).collect();
         args.extend(["--providers".to_string(), names.join(",")]);
@@ -124,10 +131,14 @@ fn run_once(
     if !matches!(captured.status.code(), Some(0 | 1)) {
         let tail: String = captured.stderr.trim().chars().rev().take(600).collect();
         let tail: String = tail.chars().rev().collect();
-        return Err(format!("the probe run ended with {}: {tail}", captured.status));
+        return Err(format!(
+            "the probe run ended with {}: {tail}",
+            captured.status
+        ));
     }
-    let text = hwcheck_model::read::user_text(&report_path, hwcheck_model::facts::load::MAX_REPORT_BYTES)
-        .map_err(|e| format!("no report from the probe run ({e})"))?;
+    let text =
+        hwcheck_model::read::user_text(&report_path, hwcheck_model::facts::load::MAX_REPORT_BYTES)
+            .map_err(|e| format!("no report from the probe run ({e})"))?;
     let report: Report = serde_json::from_str(&text)
         .map_err(|e| format!("unreadable report from the probe run ({e})"))?;
     let mut written = Vec::new();
@@ -149,7 +160,10 @@ fn run_once(
         Verdict::Fail => "FAIL",
     };
     let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    Ok(Some(format!("verdict {verdict}; wrote {}", paths.join(", "))))
+    Ok(Some(format!(
+        "verdict {verdict}; wrote {}",
+        paths.join(", ")
+    )))
 }
 
 fn write(dir: &Path, format: Format, text: &str) -> Result<PathBuf, String> {

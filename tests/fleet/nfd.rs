@@ -20,8 +20,8 @@ fn parse_nfd(text: &str, now: SystemTime) -> Result<BTreeMap<String, String>, St
         return Err(format!("{} bytes: NFD ignores the file", text.len()));
     }
     let name = Regex::new(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$").unwrap();
-    let dns = Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-        .unwrap();
+    let dns =
+        Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").unwrap();
     let mut expired = false;
     let mut labels = BTreeMap::new();
     for line in text.split('\n').map(str::trim).filter(|l| !l.is_empty()) {
@@ -72,8 +72,15 @@ fn every_fixture_gives_labels_nfd_publishes() {
         let verdict = &labels["hwcheck.dev/verdict"];
         assert!(verdict == "ok" || verdict == "fail", "{fixture:?}");
         assert!(labels.keys().all(|k| k.starts_with("hwcheck.dev/")));
-        let fails = labels.keys().filter(|k| k.starts_with("hwcheck.dev/fail.") && *k != "hwcheck.dev/fail.count").count();
-        assert_eq!(labels["hwcheck.dev/fail.count"], fails.to_string(), "{fixture:?}");
+        let fails = labels
+            .keys()
+            .filter(|k| k.starts_with("hwcheck.dev/fail.") && *k != "hwcheck.dev/fail.count")
+            .count();
+        assert_eq!(
+            labels["hwcheck.dev/fail.count"],
+            fails.to_string(),
+            "{fixture:?}"
+        );
         assert_eq!(verdict == "ok", fails == 0, "{fixture:?}");
         // The file expires a day after it was made: past that, NFD publishes nothing of it.
         let later = now + std::time::Duration::from_secs(25 * 3600);
@@ -95,7 +102,10 @@ fn a_working_node_and_a_broken_one_differ_where_schedulers_look() {
     let broken = by_name("compat_first_on_path.json");
     assert_eq!(broken["hwcheck.dev/verdict"], "fail");
     assert_eq!(broken["hwcheck.dev/fail.driver.cuda_init"], "true");
-    assert_ne!(broken.get("hwcheck.dev/provider.cuda").map(String::as_str), Some("pass"));
+    assert_ne!(
+        broken.get("hwcheck.dev/provider.cuda").map(String::as_str),
+        Some("pass")
+    );
 }
 
 #[test]
@@ -137,7 +147,10 @@ fn output_dir_writes_the_feature_file_in_place_of_printing_it() {
     let labels = parse_nfd(&text, SystemTime::now()).unwrap();
     assert!(labels.contains_key("hwcheck.dev/verdict"));
     let in_3h = SystemTime::now() + std::time::Duration::from_secs(3 * 3600);
-    assert!(parse_nfd(&text, in_3h).unwrap().is_empty(), "--nfd-expiry 2h");
+    assert!(
+        parse_nfd(&text, in_3h).unwrap().is_empty(),
+        "--nfd-expiry 2h"
+    );
 }
 
 #[test]

@@ -30,7 +30,12 @@ fn check_metrics(promtool: &str, text: &str) -> (i32, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let said = format!(
         "{}{}",
@@ -72,17 +77,30 @@ fn the_textfile_follows_the_text_format() {
             if let Some(rest) = line.strip_prefix("# TYPE ") {
                 let (name, kind) = rest.split_once(' ').unwrap();
                 assert_eq!(kind, "gauge", "{line}");
-                assert!(typed.insert(name.to_string()), "{name} typed twice: families are contiguous");
+                assert!(
+                    typed.insert(name.to_string()),
+                    "{name} typed twice: families are contiguous"
+                );
                 current = name.to_string();
             } else if line.starts_with("# HELP ") {
                 continue;
             } else {
-                let caps = sample.captures(line).unwrap_or_else(|| panic!("{fixture:?}: bad line {line:?}"));
+                let caps = sample
+                    .captures(line)
+                    .unwrap_or_else(|| panic!("{fixture:?}: bad line {line:?}"));
                 assert_eq!(&caps[1], current, "{line}: sample outside its family");
-                assert!(series.insert(line.rsplit_once(' ').unwrap().0.to_string()), "duplicate series {line}");
+                assert!(
+                    series.insert(line.rsplit_once(' ').unwrap().0.to_string()),
+                    "duplicate series {line}"
+                );
             }
         }
-        for name in ["hwcheck_info", "hwcheck_check_status", "hwcheck_verdict_ok", "hwcheck_report_timestamp_seconds"] {
+        for name in [
+            "hwcheck_info",
+            "hwcheck_check_status",
+            "hwcheck_verdict_ok",
+            "hwcheck_report_timestamp_seconds",
+        ] {
             assert!(typed.contains(name), "{fixture:?}: {name} missing");
         }
     }

@@ -20,7 +20,11 @@ fn save_reports(dir: &Path) -> (usize, usize) {
         if i == 0 {
             let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
             gz.write_all(&text).unwrap();
-            std::fs::write(dir.join(format!("node-{i:02}.json.gz")), gz.finish().unwrap()).unwrap();
+            std::fs::write(
+                dir.join(format!("node-{i:02}.json.gz")),
+                gz.finish().unwrap(),
+            )
+            .unwrap();
         } else {
             std::fs::write(dir.join(format!("node-{i:02}.json")), text).unwrap();
         }
@@ -36,9 +40,8 @@ fn summarize(args: &[&str]) -> (i32, Value) {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
-    });
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), v)
 }
 
@@ -61,7 +64,11 @@ fn a_directory_of_reports_is_summed_up_and_junk_is_listed() {
         .iter()
         .map(|u| {
             let file = u["file"].as_str().unwrap();
-            let name = Path::new(file).file_name().unwrap().to_string_lossy().into_owned();
+            let name = Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             (name, u["problem"].as_str().unwrap().to_string())
         })
         .collect();
@@ -73,10 +80,19 @@ fn a_directory_of_reports_is_summed_up_and_junk_is_listed() {
     assert!(problem("facts-only.json").starts_with("bare facts"));
     // Failing checks are ranked by nodes hit, with example nodes.
     let causes = s["root_causes"].as_array().unwrap();
-    let counts: Vec<u64> = causes.iter().map(|c| c["nodes"].as_u64().unwrap()).collect();
+    let counts: Vec<u64> = causes
+        .iter()
+        .map(|c| c["nodes"].as_u64().unwrap())
+        .collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
-    let cuda_init = causes.iter().find(|c| c["id"] == "driver.cuda_init").unwrap();
-    assert!(cuda_init["examples"][0].as_str().unwrap().starts_with("node-"));
+    let cuda_init = causes
+        .iter()
+        .find(|c| c["id"] == "driver.cuda_init")
+        .unwrap();
+    assert!(cuda_init["examples"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("node-"));
     let drivers = s["versions"]["driver"].as_array().unwrap();
     assert_eq!(drivers[0]["value"], "580.159.04", "{drivers:?}");
     assert_eq!(s["node_list"].as_array().unwrap().len(), nodes);
@@ -85,7 +101,10 @@ fn a_directory_of_reports_is_summed_up_and_junk_is_listed() {
 #[test]
 fn old_reports_are_stale_and_other_formats_print() {
     let dir = tempfile::tempdir().unwrap();
-    let healthy = fixtures().into_iter().find(|f| f.ends_with("h100_healthy.json")).unwrap();
+    let healthy = fixtures()
+        .into_iter()
+        .find(|f| f.ends_with("h100_healthy.json"))
+        .unwrap();
     let mut report: Value = serde_json::from_str(&rejudged(&healthy, "json")).unwrap();
     let fresh = dir.path().join("fresh.json");
     std::fs::write(&fresh, serde_json::to_vec(&report).unwrap()).unwrap();
@@ -95,14 +114,29 @@ fn old_reports_are_stale_and_other_formats_print() {
     report["facts"]["host"]["hostname"] = Value::from("old-node");
     let old = dir.path().join("old.json");
     std::fs::write(&old, serde_json::to_vec(&report).unwrap()).unwrap();
-    let (code, s) = summarize(&[fresh.to_str().unwrap(), old.to_str().unwrap(), "--max-age", "1h"]);
+    let (code, s) = summarize(&[
+        fresh.to_str().unwrap(),
+        old.to_str().unwrap(),
+        "--max-age",
+        "1h",
+    ]);
     assert_eq!(code, 1, "a stale node fails the summary");
     assert_eq!(s["stale"][0]["node"], "old-node");
     assert_eq!(s["stale"][0]["age_from"], "report");
-    for (format, expected) in [("table", "hwcheck fleet — 2 nodes: 2 OK, 0 FAIL, 1 stale"), ("markdown", "## hwcheck fleet")] {
+    for (format, expected) in [
+        ("table", "hwcheck fleet — 2 nodes: 2 OK, 0 FAIL, 1 stale"),
+        ("markdown", "## hwcheck fleet"),
+    ] {
         let out = assert_cmd::Command::cargo_bin("hwcheck")
             .unwrap()
-            .args(["summarize", dir.path().to_str().unwrap(), "--max-age", "1h", "--format", format])
+            .args([
+                "summarize",
+                dir.path().to_str().unwrap(),
+                "--max-age",
+                "1h",
+                "--format",
+                format,
+            ])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
@@ -117,7 +151,11 @@ fn nothing_readable_is_an_error_not_a_panic() {
     std::fs::write(dir.path().join("a.json"), "garbage").unwrap();
     let out = assert_cmd::Command::cargo_bin("hwcheck")
         .unwrap()
-        .args(["summarize", dir.path().to_str().unwrap(), "/nonexistent/reports"])
+        .args([
+            "summarize",
+            dir.path().to_str().unwrap(),
+            "/nonexistent/reports",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

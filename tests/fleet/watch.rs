@@ -48,11 +48,15 @@ impl Watched {
         let needle = format!("HWCHECK_WATCH_TEST_TAG={}", self.tag);
         let mut found = Vec::new();
         for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
             if pid == self.child.id() {
                 continue;
             }
-            let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
             if environ.split(|b| *b == 0).any(|v| v == needle.as_bytes()) {
                 let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
                 found.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
@@ -139,9 +143,15 @@ fn files_are_rewritten_each_interval_and_sigterm_exits_cleanly() {
     assert!(rewritten, "files not renamed into place again");
     assert!(most_in_flight <= 1, "{most_in_flight} runs at once");
     let text = std::fs::read_to_string(&nfd).unwrap();
-    assert!(text.contains("# +expiry-time=") && text.contains("hwcheck.dev/verdict="), "{text}");
+    assert!(
+        text.contains("# +expiry-time=") && text.contains("hwcheck.dev/verdict="),
+        "{text}"
+    );
     let prom_text = std::fs::read_to_string(&prom).unwrap();
-    assert!(prom_text.contains("hwcheck_report_timestamp_seconds "), "{prom_text}");
+    assert!(
+        prom_text.contains("hwcheck_report_timestamp_seconds "),
+        "{prom_text}"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(nfd.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -172,16 +182,25 @@ fn sigterm_during_a_hanging_run_ends_the_run_and_its_probes() {
         &[("HWCHECK_TEST_HANG_PROBE", "ort:cpu")],
     );
     assert!(
-        wait_for(30, || w.descendants().iter().any(|(_, c)| c.contains("__probe"))),
+        wait_for(30, || w
+            .descendants()
+            .iter()
+            .any(|(_, c)| c.contains("__probe"))),
         "the hanging probe never started: {:?}",
         w.descendants()
     );
     assert_eq!(w.runs_in_flight(), 1);
     let (code, took) = w.terminate();
     assert_eq!(code, Some(0));
-    assert!(took < Duration::from_secs(5), "stopped within a poll, not after the run: {took:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "stopped within a poll, not after the run: {took:?}"
+    );
     w.assert_nothing_left();
-    assert!(inode(&w.file("nfd", "hwcheck")).is_none(), "no half run written");
+    assert!(
+        inode(&w.file("nfd", "hwcheck")).is_none(),
+        "no half run written"
+    );
 }
 
 #[test]
@@ -197,7 +216,12 @@ fn once_writes_the_files_and_exits() {
         .timeout(Duration::from_secs(60))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dirs.path().join("prom/hwcheck.prom").is_file());
     assert!(!dirs.path().join("nfd").exists());
     let bad = assert_cmd::Command::cargo_bin("hwcheck")
@@ -205,5 +229,9 @@ fn once_writes_the_files_and_exits() {
         .args(["watch", "--interval", "10m"])
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(2), "nowhere to write is a usage error");
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "nowhere to write is a usage error"
+    );
 }

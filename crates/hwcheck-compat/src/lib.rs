@@ -13,14 +13,15 @@
 
 pub mod errors;
 pub mod image_ref;
-pub mod images;
 
 pub mod arch;
 pub mod cuda_driver;
+pub mod cuda_images;
 pub mod cudnn;
 pub mod forward_compat;
 pub mod gpus;
 pub mod jetson;
+pub mod ngc;
 pub mod ort;
 pub mod rows;
 
@@ -56,8 +57,10 @@ pub enum TableError {
 pub struct Tables {
     /// Known failure messages -> cause, fix, check id (`errors/<family>.toml`).
     pub errors: errors::ErrorTable,
-    /// NGC container release -> CUDA version (`images.toml`).
-    pub images: images::ImageTable,
+    /// NGC container release -> CUDA, driver requirement, minimum CC (`ngc.toml`).
+    pub ngc: ngc::NgcTable,
+    /// nvidia/cuda release -> NVIDIA_REQUIRE_CUDA (`cuda_images.toml`).
+    pub cuda_images: cuda_images::CudaImageTable,
     /// CUDA toolkit -> driver (`cuda_driver.toml`).
     pub cuda_driver: cuda_driver::CudaDriverTable,
     /// Compute capability support windows (`arch.toml`).
@@ -79,7 +82,8 @@ impl Tables {
     pub fn load(dir: Option<&Path>) -> Result<Self, TableError> {
         Ok(Self {
             errors: errors::ErrorTable::load(dir)?,
-            images: images::ImageTable::load(dir)?,
+            ngc: ngc::NgcTable::load(dir)?,
+            cuda_images: cuda_images::CudaImageTable::load(dir)?,
             cuda_driver: cuda_driver::CudaDriverTable::load(dir)?,
             arch: arch::ArchTable::load(dir)?,
             gpus: gpus::GpuTable::load(dir)?,
@@ -102,6 +106,8 @@ impl Tables {
             (forward_compat::FILE_NAME, self.forward_compat.sources()),
             (ort::FILE_NAME, self.ort.sources()),
             (jetson::FILE_NAME, self.jetson.sources()),
+            (ngc::FILE_NAME, self.ngc.sources()),
+            (cuda_images::FILE_NAME, self.cuda_images.sources()),
         ]
     }
 

@@ -50,7 +50,7 @@ kinds! {
     DriverCudaInit = "driver.cuda_init", Driver,
         "cuInit(0) and the device count through the libcuda the loader picks, in a child. FAIL with the CUDA error name and code (e.g. 803, 100). SKIP under --quick.";
     GpuComputeCapability = "gpu.compute_capability", Gpu,
-        "Each GPU's compute capability (from NVML, else gpus.toml) is supported by each CUDA runtime and cuDNN found.";
+        "Each GPU's compute capability (from NVML, else gpus.toml): the driver branch drives its architecture (FAIL naming the branch needed) and each CUDA runtime and cuDNN found supports it.";
     GpuHealth = "gpu.health", Gpu,
         "No uncorrected ECC errors, no pending row remapping or page retirement, not throttled (WARN); a failed row remapping is a FAIL.";
     CudaRuntimeDriverSufficient = "cuda.runtime.driver_sufficient", Cuda,

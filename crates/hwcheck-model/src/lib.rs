@@ -15,6 +15,7 @@ pub mod env_vars;
 pub mod facts;
 pub mod fleet;
 pub mod read;
+pub mod require_cuda;
 pub mod summary;
 pub mod time;
 pub mod version;

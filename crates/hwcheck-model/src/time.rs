@@ -53,7 +53,12 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_timestamp() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-18T11:06:40+02:00"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-18T11:06:40+02:00",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
     }

@@ -2,7 +2,6 @@
 
 pub mod container;
 pub mod devices;
-pub mod require_cuda;
 
 use crate::context::SystemContext;
 use hwcheck_model::env_vars;
@@ -30,7 +29,7 @@ pub fn probe(ctx: &SystemContext) -> EnvironmentFacts {
         require_cuda: ctx
             .var(env_vars::NVIDIA_REQUIRE_CUDA)
             .filter(|v| !v.trim().is_empty())
-            .map(require_cuda::parse_require_cuda),
+            .map(hwcheck_model::require_cuda::parse_require_cuda),
         tools: tools(ctx),
     }
 }

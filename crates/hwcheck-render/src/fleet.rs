@@ -235,9 +235,9 @@ mod tests {
     #[test]
     fn text_leads_with_the_counts_and_ranks_causes() {
         let text = render_table(&summary(), 100);
-        assert!(text.starts_with(
-            "hwcheck fleet — 3 nodes: 1 OK, 2 FAIL, 1 stale, 25 unreadable files"
-        ));
+        assert!(
+            text.starts_with("hwcheck fleet — 3 nodes: 1 OK, 2 FAIL, 1 stale, 25 unreadable files")
+        );
         assert!(text.contains("driver.cuda_init") && text.contains("gpu-1, gpu_2"));
         assert!(text.contains("Reports older than 1h"));
         assert!(text.contains("1day 1h"), "{text}");
@@ -247,7 +247,10 @@ mod tests {
     #[test]
     fn markdown_escapes_cells() {
         let md = render_markdown(&summary());
-        assert!(md.contains("| driver.cuda\\_init | 2 | 2 | gpu-1, gpu\\_2 |"), "{md}");
+        assert!(
+            md.contains("| driver.cuda\\_init | 2 | 2 | gpu-1, gpu\\_2 |"),
+            "{md}"
+        );
         assert!(md.contains("### Driver versions\n\nNone."));
     }
 

@@ -68,8 +68,14 @@ pub fn labels(report: &Report) -> Vec<(String, String)> {
     let facts = &report.facts;
     let nvml = &facts.driver.nvml;
     let values = [
-        ("driver.version", nvml.driver_version.as_ref().map(|v| v.to_string())),
-        ("driver.cuda", nvml.cuda_driver_version.as_ref().map(|v| v.to_string())),
+        (
+            "driver.version",
+            nvml.driver_version.as_ref().map(|v| v.to_string()),
+        ),
+        (
+            "driver.cuda",
+            nvml.cuda_driver_version.as_ref().map(|v| v.to_string()),
+        ),
         ("gpu.count", Some(facts.gpus.len().to_string())),
         (
             "ort.version",
@@ -207,7 +213,10 @@ mod tests {
         let mut report = fixtures::report();
         report.generated_at = Some("2026-11-29T10:00:00Z".into());
         let text = render(&report, Some("2026-11-29T11:00:00Z"));
-        assert!(text.contains("# +expiry-time=2026-11-29T11:00:00Z\n"), "{text}");
+        assert!(
+            text.contains("# +expiry-time=2026-11-29T11:00:00Z\n"),
+            "{text}"
+        );
         for line in [
             "hwcheck.dev/verdict=fail",
             "hwcheck.dev/driver.version=550.54.15",
@@ -245,8 +254,14 @@ mod tests {
     #[test]
     fn unsafe_text_becomes_label_safe_or_nothing() {
         assert_eq!(label_value("580.159.04").as_deref(), Some("580.159.04"));
-        assert_eq!(label_name("fail.require.driver#2").as_deref(), Some("fail.require.driver-2"));
-        assert_eq!(label_value("NVIDIA H100 80GB").as_deref(), Some("NVIDIA-H100-80GB"));
+        assert_eq!(
+            label_name("fail.require.driver#2").as_deref(),
+            Some("fail.require.driver-2")
+        );
+        assert_eq!(
+            label_value("NVIDIA H100 80GB").as_deref(),
+            Some("NVIDIA-H100-80GB")
+        );
         assert_eq!(label_value("-.x.-").as_deref(), Some("x"));
         assert_eq!(label_value("###"), None);
         let long = "a".repeat(100);

@@ -50,7 +50,11 @@ impl Family {
         if self.samples.is_empty() {
             return;
         }
-        out.push_str(&format!("# HELP {} {}\n", self.name, escape_help(self.help)));
+        out.push_str(&format!(
+            "# HELP {} {}\n",
+            self.name,
+            escape_help(self.help)
+        ));
         out.push_str(&format!("# TYPE {} gauge\n", self.name));
         for (labels, value) in &self.samples {
             out.push_str(self.name);
@@ -110,8 +114,14 @@ fn info(report: &Report) -> Family {
     f.add(
         vec![
             ("hwcheck_version", report.hwcheck_version.clone()),
-            ("driver", text(nvml.driver_version.as_ref().map(|v| v.to_string()))),
-            ("cuda", text(nvml.cuda_driver_version.as_ref().map(|v| v.to_string()))),
+            (
+                "driver",
+                text(nvml.driver_version.as_ref().map(|v| v.to_string())),
+            ),
+            (
+                "cuda",
+                text(nvml.cuda_driver_version.as_ref().map(|v| v.to_string())),
+            ),
             (
                 "ort",
                 text(
@@ -135,7 +145,10 @@ fn verdict(report: &Report) -> Family {
         "hwcheck_verdict_ok",
         "1 when no check failed (and no warning under --strict), else 0.",
     );
-    f.add(Vec::new(), f64::from(u8::from(report.verdict == Verdict::Ok)));
+    f.add(
+        Vec::new(),
+        f64::from(u8::from(report.verdict == Verdict::Ok)),
+    );
     f
 }
 
@@ -349,7 +362,10 @@ mod tests {
         assert!(text.contains(
             "hwcheck_ort_first_inference_seconds{provider=\"cuda\",install=\"reference\"} 1.5\n"
         ));
-        assert!(!text.contains("hwcheck_report_timestamp_seconds"), "no time, no gauge");
+        assert!(
+            !text.contains("hwcheck_report_timestamp_seconds"),
+            "no time, no gauge"
+        );
     }
 
     #[test]

@@ -267,7 +267,11 @@ fn newest_per_node(reports: Vec<Loaded>) -> (Vec<(String, Loaded)>, Vec<Supersed
             }
             Some(kept) => {
                 let newer = made_at(&loaded).map(|t| t.0) >= made_at(&kept).map(|t| t.0);
-                let (keep, drop) = if newer { (loaded, kept) } else { (kept, loaded) };
+                let (keep, drop) = if newer {
+                    (loaded, kept)
+                } else {
+                    (kept, loaded)
+                };
                 superseded.push(Superseded {
                     node: node.clone(),
                     file: drop.file,

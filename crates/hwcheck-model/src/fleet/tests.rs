@@ -103,7 +103,10 @@ fn counts_verdicts_and_ranks_failing_checks_by_nodes() {
     );
     assert_eq!(s.versions.ort[0].value, "unknown");
     assert!(s.stale.is_empty() && s.max_age_seconds.is_none());
-    assert_eq!(s.node_list[1].failing, ["driver.cuda_init", "ort.provider.cuda"]);
+    assert_eq!(
+        s.node_list[1].failing,
+        ["driver.cuda_init", "ort.provider.cuda"]
+    );
 }
 
 #[test]
