@@ -51,7 +51,14 @@ fn cases() -> Vec<(String, Case)> {
 fn diagnose(case: &Case) -> Result<(Value, Value, Value), String> {
     let mut cmd = cargo_bin_cmd!("hwcheck");
     cmd.timeout(Duration::from_secs(60)).env("NO_COLOR", "1");
-    cmd.args(["image", &case.image, "--driver", &case.driver, "--gpu", &case.gpu]);
+    cmd.args([
+        "image",
+        &case.image,
+        "--driver",
+        &case.driver,
+        "--gpu",
+        &case.gpu,
+    ]);
     for (k, v) in &case.env {
         cmd.args(["--env", &format!("{k}={v}")]);
     }
@@ -66,9 +73,16 @@ fn diagnose(case: &Case) -> Result<(Value, Value, Value), String> {
     let doc: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
     let failed = doc["verdict"] == "FAIL";
     if failed != (code == Some(1)) {
-        return Err(format!("exit {code:?} disagrees with verdict {}", doc["verdict"]));
+        return Err(format!(
+            "exit {code:?} disagrees with verdict {}",
+            doc["verdict"]
+        ));
     }
-    Ok((doc["starts"].clone(), doc["cuda_works"].clone(), doc["how"].clone()))
+    Ok((
+        doc["starts"].clone(),
+        doc["cuda_works"].clone(),
+        doc["how"].clone(),
+    ))
 }
 
 #[test]
@@ -77,7 +91,10 @@ fn image_corpus_is_diagnosed_correctly() {
     assert!(cases.len() >= 40, "corpus has only {} cases", cases.len());
     let mut wrong = Vec::new();
     for (name, case) in &cases {
-        assert!(case.truth_source.starts_with("https://"), "{name}: truth_source");
+        assert!(
+            case.truth_source.starts_with("https://"),
+            "{name}: truth_source"
+        );
         let want = (
             Value::Bool(case.starts),
             Value::Bool(case.cuda_works),
@@ -100,5 +117,8 @@ fn gpu_table_size() {
     let (rows, unconfirmed) = tables.gpus.counts();
     println!("gpu table: {rows} GPUs ({unconfirmed} unconfirmed)");
     assert!(rows >= 300, "{rows}");
-    assert!(unconfirmed < rows / 2, "{unconfirmed} of {rows} unconfirmed");
+    assert!(
+        unconfirmed < rows / 2,
+        "{unconfirmed} of {rows} unconfirmed"
+    );
 }

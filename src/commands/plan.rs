@@ -29,8 +29,7 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
             (spec, disable_require.as_deref())
         }
         PlanSubject::Cuda { cuda, cudnn } => {
-            let cuda =
-                DottedVersion::parse(cuda).map_err(|e| usage(format!("--cuda: {e}")))?;
+            let cuda = DottedVersion::parse(cuda).map_err(|e| usage(format!("--cuda: {e}")))?;
             (runtime_spec(&cuda, *cudnn), None)
         }
     };
@@ -79,9 +78,14 @@ fn host(global: &Global, args: &PlanHost, tables: &Tables) -> Result<(HostSpec, 
         }
         (None, Some(gpu)) => {
             let base = this_host()?;
-            let driver = hwcheck_judge::stack::driver_version(&base).cloned().ok_or_else(|| {
-                usage("--gpu needs a driver: this host has none, give --driver VERSION".to_string())
-            })?;
+            let driver = hwcheck_judge::stack::driver_version(&base)
+                .cloned()
+                .ok_or_else(|| {
+                    usage(
+                        "--gpu needs a driver: this host has none, give --driver VERSION"
+                            .to_string(),
+                    )
+                })?;
             let h = planned_host(&driver, Some(gpu), None, tables).map_err(|e| usage(e.0))?;
             let line = planned_line(&h);
             Ok((h, line))
@@ -140,7 +144,12 @@ fn outcome_line(o: &Outcome) -> String {
 
 fn check_lines(out: &mut String, checks: &[Check]) {
     for c in checks {
-        out.push_str(&format!("    {:4} {}: {}\n", c.status.label(), c.id, c.summary));
+        out.push_str(&format!(
+            "    {:4} {}: {}\n",
+            c.status.label(),
+            c.id,
+            c.summary
+        ));
         if matches!(c.status, Status::Fail | Status::Warn) {
             if let Some(fix) = &c.fix {
                 out.push_str(&format!("         fix: {fix}\n"));
@@ -157,11 +166,17 @@ fn suggestion_lines(planned: &Planned) -> Vec<String> {
     if let Some(t) = &s.newest_clean {
         lines.push(format!("newest that runs natively here: {t}"));
     }
-    if let Some(t) = s.newest_running.as_ref().filter(|t| Some(*t) != s.newest_clean.as_ref()) {
+    if let Some(t) = s
+        .newest_running
+        .as_ref()
+        .filter(|t| Some(*t) != s.newest_clean.as_ref())
+    {
         lines.push(format!("newest that runs here through compatibility: {t}"));
     }
     if lines.is_empty() {
-        lines.push("nothing of this kind in hwcheck's tables runs here: fix the FAILs above first".into());
+        lines.push(
+            "nothing of this kind in hwcheck's tables runs here: fix the FAILs above first".into(),
+        );
     } else {
         lines.push("(same variant; check that the tag is published)".into());
     }
@@ -175,7 +190,12 @@ fn render_text(spec: &ImageSpec, host_line: &str, planned: &Planned) -> String {
     }
     out.push_str(&format!("{host_line}\n{}\n", verdict_line(planned)));
     if let Some(a) = &planned.assumed {
-        out.push_str(&format!("  {:4} {}: {}\n", a.status.label(), a.id, a.summary));
+        out.push_str(&format!(
+            "  {:4} {}: {}\n",
+            a.status.label(),
+            a.id,
+            a.summary
+        ));
     }
     for o in &planned.outcomes {
         out.push_str(&format!("\n  {}\n", outcome_line(o)));
@@ -192,7 +212,10 @@ fn render_text(spec: &ImageSpec, host_line: &str, planned: &Planned) -> String {
 }
 
 /// A field of every outcome when they all agree, else null.
-fn agreed<T: PartialEq + Clone + Into<Value>>(planned: &Planned, f: impl Fn(&Outcome) -> T) -> Value {
+fn agreed<T: PartialEq + Clone + Into<Value>>(
+    planned: &Planned,
+    f: impl Fn(&Outcome) -> T,
+) -> Value {
     let mut values = planned.outcomes.iter().map(&f);
     match values.next() {
         Some(first) if planned.outcomes.iter().map(&f).all(|v| v == first) => first.into(),

@@ -138,7 +138,9 @@ impl Row for CcRow {
         }
         if let (Some(first), Some(last)) = (self.first_driver_branch, self.last_driver_branch) {
             if first > last {
-                return Err(format!("first_driver_branch {first} is above last_driver_branch {last}"));
+                return Err(format!(
+                    "first_driver_branch {first} is above last_driver_branch {last}"
+                ));
             }
         }
         if self.first_driver_branch.is_some() != self.driver_source.is_some() {
@@ -218,14 +220,23 @@ mod tests {
     fn driver_windows() {
         let t = ArchTable::load(None).unwrap();
         let rtx50 = t.cc(&v("12.0")).unwrap();
-        assert_eq!(rtx50.driver_support(550), DriverSupport::TooOld { first: 570 });
+        assert_eq!(
+            rtx50.driver_support(550),
+            DriverSupport::TooOld { first: 570 }
+        );
         assert_eq!(rtx50.driver_support(570), DriverSupport::Supported);
         let k80 = t.cc(&v("3.7")).unwrap();
-        assert_eq!(k80.driver_support(535), DriverSupport::Dropped { last: 470 });
+        assert_eq!(
+            k80.driver_support(535),
+            DriverSupport::Dropped { last: 470 }
+        );
         assert!(k80.driver_unconfirmed);
         let v100 = t.cc(&v("7.0")).unwrap();
         assert_eq!(v100.driver_support(580), DriverSupport::Supported);
-        assert_eq!(v100.driver_support(590), DriverSupport::Dropped { last: 580 });
+        assert_eq!(
+            v100.driver_support(590),
+            DriverSupport::Dropped { last: 580 }
+        );
         let orin = t.cc(&v("8.7")).unwrap();
         assert_eq!(orin.driver_support(35), DriverSupport::Supported);
     }

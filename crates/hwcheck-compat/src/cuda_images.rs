@@ -149,14 +149,22 @@ mod tests {
         assert!(r.brands().contains(&"geforce".to_string()));
         assert_eq!(t.release(&v("10.2.89")).unwrap().cuda, v("10.2"));
         assert!(t.release(&v("12.7.0")).is_none());
-        assert!(t.release(&v("11.8.0")).unwrap().earlier_branches.contains(&450));
+        assert!(t
+            .release(&v("11.8.0"))
+            .unwrap()
+            .earlier_branches
+            .contains(&450));
         assert_eq!(t.pytorch_devel(&v("12.4")).unwrap().base, v("12.4.1"));
     }
 
     #[test]
     fn a_bad_requirement_is_reported_with_its_row() {
-        let text = "[[release]]\ncuda = \"12.4.1\"\nrequire = \"cuda>=x\"\nsource = \"https://a.b/c\"\n";
+        let text =
+            "[[release]]\ncuda = \"12.4.1\"\nrequire = \"cuda>=x\"\nsource = \"https://a.b/c\"\n";
         let err = override_error(FILE_NAME, text, CudaImageTable::load);
-        assert!(err.contains("[[release]] row 1") && err.contains("require"), "{err}");
+        assert!(
+            err.contains("[[release]] row 1") && err.contains("require"),
+            "{err}"
+        );
     }
 }

@@ -179,7 +179,9 @@ impl GpuTable {
         let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
         let mut loose: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, row) in gpus.iter().enumerate() {
-            let names = std::iter::once(&row.name).chain(&row.nvml).chain(&row.aliases);
+            let names = std::iter::once(&row.name)
+                .chain(&row.nvml)
+                .chain(&row.aliases);
             for n in names {
                 for (map, key) in [(&mut exact, exact_key(n)), (&mut loose, loose_key(n))] {
                     let list = map.entry(key).or_default();
@@ -206,7 +208,10 @@ impl GpuTable {
     /// Like [`GpuTable::model`], saying why not: unknown (with close names) or ambiguous.
     pub fn lookup(&self, name: &str) -> Result<&GpuRow, LookupError> {
         let name: String = name.trim().chars().take(MAX_NAME).collect();
-        for (map, key) in [(&self.exact, exact_key(&name)), (&self.loose, loose_key(&name))] {
+        for (map, key) in [
+            (&self.exact, exact_key(&name)),
+            (&self.loose, loose_key(&name)),
+        ] {
             let Some(rows) = map.get(&key) else { continue };
             let first = &self.gpus[rows[0]];
             let agree = rows.iter().all(|&i| {
@@ -422,7 +427,10 @@ mod tests {
         let LookupError::Unknown { close, .. } = &err else {
             panic!("{err}")
         };
-        assert!(!close.is_empty() && close.len() <= MAX_SUGGESTIONS, "{close:?}");
+        assert!(
+            !close.is_empty() && close.len() <= MAX_SUGGESTIONS,
+            "{close:?}"
+        );
         assert!(close.iter().any(|c| c.contains("RTX 4090")), "{close:?}");
         assert!(err.to_string().contains("did you mean"), "{err}");
         let err = t.lookup("Voodoo 5").unwrap_err().to_string();
@@ -467,10 +475,19 @@ mod tests {
     #[test]
     fn toolkit_brands() {
         assert_eq!(toolkit_brand("Tesla T4", GpuClass::DataCenter), "tesla");
-        assert_eq!(toolkit_brand("A100 SXM4 80GB", GpuClass::DataCenter), "unknown");
-        assert_eq!(toolkit_brand("GeForce RTX 4090", GpuClass::Geforce), "geforce");
+        assert_eq!(
+            toolkit_brand("A100 SXM4 80GB", GpuClass::DataCenter),
+            "unknown"
+        );
+        assert_eq!(
+            toolkit_brand("GeForce RTX 4090", GpuClass::Geforce),
+            "geforce"
+        );
         assert_eq!(toolkit_brand("TITAN RTX", GpuClass::Geforce), "titan");
-        assert_eq!(toolkit_brand("Quadro RTX 8000", GpuClass::Workstation), "quadro");
+        assert_eq!(
+            toolkit_brand("Quadro RTX 8000", GpuClass::Workstation),
+            "quadro"
+        );
     }
 
     #[test]

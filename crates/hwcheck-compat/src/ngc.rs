@@ -98,7 +98,9 @@ impl Row for NgcRow {
     }
     fn validate(&self) -> Result<(), String> {
         let b = self.release.as_bytes();
-        let ok = b.len() == 5 && b[2] == b'.' && self.release.bytes().filter(u8::is_ascii_digit).count() == 4;
+        let ok = b.len() == 5
+            && b[2] == b'.'
+            && self.release.bytes().filter(u8::is_ascii_digit).count() == 4;
         if !ok {
             return Err(format!("release {:?} is not YY.MM", self.release));
         }
@@ -133,10 +135,12 @@ impl NgcTable {
         let of_release: Vec<&NgcRow> = self.ngc.iter().filter(|r| r.release == release).collect();
         let variant = tag.split_once('-').map(|(_, v)| v).unwrap_or("");
         let named = |f: &str| {
-            f == framework
-                || (!variant.is_empty() && f == format!("{framework}-{variant}"))
+            f == framework || (!variant.is_empty() && f == format!("{framework}-{variant}"))
         };
-        if let Some(r) = of_release.iter().find(|r| r.frameworks.iter().any(|f| named(f))) {
+        if let Some(r) = of_release
+            .iter()
+            .find(|r| r.frameworks.iter().any(|f| named(f)))
+        {
             return Some((r, false));
         }
         // Prefer a main framework container over a variant image's build table.
@@ -177,9 +181,15 @@ mod tests {
         assert_eq!(r.min_cc.as_ref().unwrap().as_str(), "7.5");
         let (r, _) = t.row("21.07", "tritonserver", "21.07-py3").unwrap();
         assert_eq!(r.min_driver.as_ref().unwrap().branch(), 470);
-        let branches: Vec<u32> = r.datacenter_compat_branches.iter().map(DriverSpec::branch).collect();
+        let branches: Vec<u32> = r
+            .datacenter_compat_branches
+            .iter()
+            .map(DriverSpec::branch)
+            .collect();
         assert_eq!(branches, vec![418, 440, 450, 460]);
-        let (r, _) = t.row("24.04", "tritonserver", "24.04-vllm-python-py3").unwrap();
+        let (r, _) = t
+            .row("24.04", "tritonserver", "24.04-vllm-python-py3")
+            .unwrap();
         assert!(r.min_driver.is_none() && r.image_cuda_driver.is_some());
         assert!(t.row("99.99", "pytorch", "99.99-py3").is_none());
         assert!(t.ngc.len() >= 70);
@@ -188,7 +198,10 @@ mod tests {
     #[test]
     fn driver_notation() {
         assert_eq!(DriverSpec::parse("410.xx").unwrap().min.as_str(), "410");
-        assert_eq!(DriverSpec::parse("384.111+").unwrap().min.as_str(), "384.111");
+        assert_eq!(
+            DriverSpec::parse("384.111+").unwrap().min.as_str(),
+            "384.111"
+        );
         assert_eq!(DriverSpec::parse("418.xx+").unwrap().branch(), 418);
         assert!(DriverSpec::parse("newest").is_err());
     }

@@ -114,8 +114,8 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
     };
     let mut findings = Findings::new();
     let mut sources = vec![row.source.clone()];
-    if let Some((problem, fix, source)) = stack::driver_version(facts)
-        .and_then(|d| driver_finding(row, &cc, d))
+    if let Some((problem, fix, source)) =
+        stack::driver_version(facts).and_then(|d| driver_finding(row, &cc, d))
     {
         findings.add(Status::Fail, problem, fix);
         sources.push(source);
@@ -189,7 +189,10 @@ pub fn driver_finding(
     } else {
         ""
     };
-    let source = row.driver_source.clone().unwrap_or_else(|| row.source.clone());
+    let source = row
+        .driver_source
+        .clone()
+        .unwrap_or_else(|| row.source.clone());
     match row.driver_support(branch) {
         DriverSupport::Supported => None,
         DriverSupport::TooOld { first } => Some((

@@ -111,7 +111,12 @@ fn facts_gpus(facts: &Facts, tables: &Tables) -> (Vec<PlanGpu>, bool) {
                 brand: toolkit_brand(row.map_or(&g.name, |r| &r.name), class),
             }),
             None => out.extend(class_scenarios().into_iter().map(|mut s| {
-                s.label = format!("GPU {} ({}) if it is a {}", g.index, g.name, s.class.label());
+                s.label = format!(
+                    "GPU {} ({}) if it is a {}",
+                    g.index,
+                    g.name,
+                    s.class.label()
+                );
                 s.cc = cc.clone();
                 s
             })),
@@ -157,7 +162,12 @@ pub struct Plan {
 }
 
 /// Judges `spec` on `host`; `disable_require` is NVIDIA_DISABLE_REQUIRE when given.
-pub fn plan(spec: &ImageSpec, host: &HostSpec, disable_require: Option<&str>, tables: &Tables) -> Plan {
+pub fn plan(
+    spec: &ImageSpec,
+    host: &HostSpec,
+    disable_require: Option<&str>,
+    tables: &Tables,
+) -> Plan {
     let outcomes: Vec<Outcome> = host
         .gpus
         .iter()
@@ -188,7 +198,10 @@ pub fn plan(spec: &ImageSpec, host: &HostSpec, disable_require: Option<&str>, ta
 fn assumed_check(host: &HostSpec, tables: &Tables) -> Check {
     let cuda = tables
         .cuda_driver
-        .newest_supported(&host.host.driver, hwcheck_compat::cuda_driver::Platform::Linux)
+        .newest_supported(
+            &host.host.driver,
+            hwcheck_compat::cuda_driver::Platform::Linux,
+        )
         .map_or("an unknown CUDA".to_string(), |r| {
             format!("CUDA {}.{}", r.cuda.major(), r.cuda.minor())
         });
@@ -282,7 +295,11 @@ mod tests {
         assert_eq!(how, vec![How::ForwardCompat, How::Uncertain, How::Fails]);
         let assumed = p.assumed.unwrap();
         assert_eq!(assumed.status, Status::Skip);
-        assert!(assumed.summary.starts_with("assumed, not observed"), "{}", assumed.summary);
+        assert!(
+            assumed.summary.starts_with("assumed, not observed"),
+            "{}",
+            assumed.summary
+        );
         for o in &p.outcomes {
             for c in &o.checks {
                 assert!(!c.summary.contains("cuInit succeeded"), "{}", c.summary);
@@ -292,37 +309,144 @@ mod tests {
 
     #[test]
     fn blackwell_on_550_is_the_driver_not_cuda() {
-        let p = run("nvidia/cuda:12.4.1-base-ubuntu22.04", "550.144.03", Some("RTX 5090"));
+        let p = run(
+            "nvidia/cuda:12.4.1-base-ubuntu22.04",
+            "550.144.03",
+            Some("RTX 5090"),
+        );
         let o = &p.outcomes[0];
         assert_eq!(o.how, How::GpuUnsupported);
-        assert!(o.checks[0].summary.contains("predates Blackwell"), "{}", o.checks[0].summary);
-        assert!(o.checks[0].summary.contains("R570"), "{}", o.checks[0].summary);
+        assert!(
+            o.checks[0].summary.contains("predates Blackwell"),
+            "{}",
+            o.checks[0].summary
+        );
+        assert!(
+            o.checks[0].summary.contains("R570"),
+            "{}",
+            o.checks[0].summary
+        );
     }
 
     #[test]
     fn older_cuda_on_a_newer_architecture_is_a_ptx_condition() {
-        let p = run("nvidia/cuda:12.4.1-base-ubuntu22.04", "570.124.06", Some("RTX 5090"));
+        let p = run(
+            "nvidia/cuda:12.4.1-base-ubuntu22.04",
+            "570.124.06",
+            Some("RTX 5090"),
+        );
         let o = &p.outcomes[0];
         assert_eq!((o.how, o.cuda_works), (How::Native, Some(true)));
-        let cc = o.checks.iter().find(|c| c.id.to_string() == "gpu.compute_capability").unwrap();
+        let cc = o
+            .checks
+            .iter()
+            .find(|c| c.id == "gpu.compute_capability")
+            .unwrap();
         assert_eq!(cc.status, Status::Warn);
-        assert!(cc.summary.contains("only if it ships PTX"), "{}", cc.summary);
+        assert!(
+            cc.summary.contains("only if it ships PTX"),
+            "{}",
+            cc.summary
+        );
     }
 
     #[test]
     fn ngc_minimum_compute_capability() {
-        let p = run("nvcr.io/nvidia/tritonserver:25.01-py3", "570.124.06", Some("V100"));
+        let p = run(
+            "nvcr.io/nvidia/tritonserver:25.01-py3",
+            "570.124.06",
+            Some("V100"),
+        );
         assert_eq!(p.status, Status::Fail);
         let o = &p.outcomes[0];
-        assert!(o.checks.iter().any(|c| c.summary.contains("supports compute capability 7.5")), "{:#?}", o.checks);
+        assert!(
+            o.checks
+                .iter()
+                .any(|c| c.summary.contains("supports compute capability 7.5")),
+            "{:#?}",
+            o.checks
+        );
     }
 
     #[test]
     fn a_failing_plan_suggests_what_runs() {
-        let p = run("nvidia/cuda:13.0.0-base-ubuntu24.04", "535.183.01", Some("RTX 4090"));
+        let p = run(
+            "nvidia/cuda:13.0.0-base-ubuntu24.04",
+            "535.183.01",
+            Some("RTX 4090"),
+        );
         assert_eq!(p.outcomes[0].how, How::Refused);
         let s = p.suggestions.unwrap();
-        assert_eq!(s.newest_clean.as_deref(), Some("nvidia/cuda:12.2.2-base-ubuntu24.04"));
+        assert_eq!(
+            s.newest_clean.as_deref(),
+            Some("nvidia/cuda:12.2.2-base-ubuntu24.04")
+        );
+    }
+
+    #[test]
+    fn disable_require_reads_like_go_parse_bool() {
+        use crate::plan_rules::disables_require;
+        for yes in ["1", "t", "T", "TRUE", "true", "True"] {
+            assert!(disables_require(yes), "{yes}");
+        }
+        for no in ["0", "false", "False", "yes", "", "tRuE"] {
+            assert!(!disables_require(no), "{no}");
+        }
+        let t = tables();
+        let host = planned_host(&v("550.144.03"), Some("RTX 4090"), None, &t).unwrap();
+        let image = spec("nvidia/cuda:12.8.1-base-ubuntu24.04");
+        assert_eq!(plan(&image, &host, None, &t).outcomes[0].how, How::Refused);
+        let o = &plan(&image, &host, Some("true"), &t).outcomes[0];
+        assert_eq!((o.starts, o.how), (Some(true), How::Fails));
+    }
+
+    #[test]
+    fn runtimes_use_minor_version_compatibility_within_a_major_only() {
+        let t = tables();
+        let host = planned_host(&v("535.183.01"), Some("RTX 4090"), None, &t).unwrap();
+        let mvc = plan(
+            &crate::plan_image::runtime_spec(&v("12.8"), None),
+            &host,
+            None,
+            &t,
+        );
+        assert_eq!(mvc.outcomes[0].how, How::MinorVersionCompat);
+        assert_eq!(mvc.status, Status::Warn);
+        let next_major = plan(
+            &crate::plan_image::runtime_spec(&v("13.0"), None),
+            &host,
+            None,
+            &t,
+        );
+        assert_eq!(next_major.outcomes[0].how, How::Fails);
+        assert!(next_major.outcomes[0].checks[0]
+            .summary
+            .contains("error 35"));
+    }
+
+    #[test]
+    fn forward_compat_on_an_unlisted_branch_is_uncertain() {
+        let t = tables();
+        let host = planned_host(&v("545.29.06"), Some("A100-SXM4-80GB"), None, &t).unwrap();
+        let o = &plan(
+            &spec("nvidia/cuda:12.4.1-base-ubuntu22.04"),
+            &host,
+            Some("1"),
+            &t,
+        )
+        .outcomes[0];
+        assert_eq!((o.how, o.cuda_works), (How::Uncertain, None));
+    }
+
+    #[test]
+    fn ngc_data_center_exception_and_unknown_start() {
+        let t = tables();
+        let image = spec("nvcr.io/nvidia/tritonserver:23.12-py3");
+        let dc = planned_host(&v("535.86.10"), Some("H100"), None, &t).unwrap();
+        let o = &plan(&image, &dc, None, &t).outcomes[0];
+        assert_eq!((o.how, o.starts), (How::ForwardCompat, None));
+        let geforce = planned_host(&v("535.86.10"), Some("RTX 4090"), None, &t).unwrap();
+        assert_eq!(plan(&image, &geforce, None, &t).outcomes[0].how, How::Fails);
     }
 
     #[test]

@@ -84,13 +84,23 @@ pub enum Retag {
 pub struct SpecError(pub String);
 
 /// The spec of an image reference of a known kind.
-pub fn image_spec(image: &ImageRef, kind: &ImageKind, tables: &Tables) -> Result<ImageSpec, SpecError> {
+pub fn image_spec(
+    image: &ImageRef,
+    kind: &ImageKind,
+    tables: &Tables,
+) -> Result<ImageSpec, SpecError> {
     let title = format!("image {}", image.text);
     match kind {
         ImageKind::Cuda(tag) => {
             let rest = image.tag.split_once('-').map_or("", |(_, r)| r).to_string();
             let mut spec = cuda_image(title, &tag.cuda, tag.cudnn_major, tables);
-            spec.details = format!("{}, {}, {}{}", spec.details, tag.flavour, tag.os, cudnn_text(tag.cudnn, tag.cudnn_major));
+            spec.details = format!(
+                "{}, {}, {}{}",
+                spec.details,
+                tag.flavour,
+                tag.os,
+                cudnn_text(tag.cudnn, tag.cudnn_major)
+            );
             spec.retag = Retag::Cuda(rest);
             Ok(spec)
         }
@@ -122,7 +132,12 @@ pub fn compat_branch(cuda: &DottedVersion, tables: &Tables) -> Option<u32> {
 }
 
 /// An nvidia/cuda release (or an image FROM it).
-fn cuda_image(title: String, cuda: &DottedVersion, cudnn_major: Option<u32>, tables: &Tables) -> ImageSpec {
+fn cuda_image(
+    title: String,
+    cuda: &DottedVersion,
+    cudnn_major: Option<u32>,
+    tables: &Tables,
+) -> ImageSpec {
     let row = tables.cuda_images.release(cuda);
     let require = match row.and_then(|r| r.requirement().ok().map(|q| (r, q))) {
         Some((r, requirement)) => RequireSpec {
@@ -217,7 +232,13 @@ fn pytorch(
     }
 }
 
-fn ngc(title: String, image: &ImageRef, framework: &str, release: &str, tables: &Tables) -> Result<ImageSpec, SpecError> {
+fn ngc(
+    title: String,
+    image: &ImageRef,
+    framework: &str,
+    release: &str,
+    tables: &Tables,
+) -> Result<ImageSpec, SpecError> {
     let framework_name = framework.rsplit('/').next().unwrap_or(framework);
     let (row, other) = tables
         .ngc
@@ -230,7 +251,10 @@ fn ngc(title: String, image: &ImageRef, framework: &str, release: &str, tables: 
             ))
         })?;
     let read_for = if other {
-        format!(" (row read for {}, the same release of another NGC container)", row.frameworks.join("/"))
+        format!(
+            " (row read for {}, the same release of another NGC container)",
+            row.frameworks.join("/")
+        )
     } else {
         String::new()
     };
@@ -238,9 +262,17 @@ fn ngc(title: String, image: &ImageRef, framework: &str, release: &str, tables: 
     let mut parts = vec![format!("CUDA {}", row.cuda)];
     parts.extend(row.cudnn.as_ref().map(|c| format!("cuDNN {c}")));
     parts.extend(row.tensorrt.as_ref().map(|t| format!("TensorRT {t}")));
-    parts.extend(row.min_driver.as_ref().map(|d| format!("driver {}", d.text)));
+    parts.extend(
+        row.min_driver
+            .as_ref()
+            .map(|d| format!("driver {}", d.text)),
+    );
     parts.extend(row.min_cc.as_ref().map(|c| format!("CC >= {c}")));
-    let rest = image.tag.split_once('-').map_or("py3", |(_, r)| r).to_string();
+    let rest = image
+        .tag
+        .split_once('-')
+        .map_or("py3", |(_, r)| r)
+        .to_string();
     Ok(ImageSpec {
         title,
         details: format!(
@@ -287,7 +319,10 @@ pub fn alternatives(spec: &ImageSpec, tables: &Tables) -> Vec<(String, ImageSpec
             .iter()
             .map(|r| {
                 let tag = format!("nvidia/cuda:{}-{rest}", r.cuda);
-                (tag.clone(), cuda_image(format!("image {tag}"), &r.cuda, spec.cudnn_major, tables))
+                (
+                    tag.clone(),
+                    cuda_image(format!("image {tag}"), &r.cuda, spec.cudnn_major, tables),
+                )
             })
             .collect(),
         Retag::Pytorch(rest) => {
@@ -298,7 +333,14 @@ pub fn alternatives(spec: &ImageSpec, tables: &Tables) -> Vec<(String, ImageSpec
                 .iter()
                 .map(|r| {
                     let tag = format!("pytorch/pytorch:<torch>-cuda{}-{rest}", r.cuda);
-                    let s = pytorch(format!("image {tag}"), "<torch>", &r.cuda, spec.cudnn_major.unwrap_or(9), flavour, tables);
+                    let s = pytorch(
+                        format!("image {tag}"),
+                        "<torch>",
+                        &r.cuda,
+                        spec.cudnn_major.unwrap_or(9),
+                        flavour,
+                        tables,
+                    );
                     (tag, s)
                 })
                 .collect()
@@ -374,7 +416,11 @@ mod tests {
         let s = spec("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel");
         assert_eq!(s.packaging, Packaging::CudaImage);
         assert_eq!(s.compat_branch, Some(550));
-        assert!(s.details.contains("FROM nvidia/cuda:12.4.1-devel"), "{}", s.details);
+        assert!(
+            s.details.contains("FROM nvidia/cuda:12.4.1-devel"),
+            "{}",
+            s.details
+        );
     }
 
     #[test]

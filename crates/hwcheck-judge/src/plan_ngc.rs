@@ -56,8 +56,14 @@ pub fn ngc_path(
         }
         return Some((
             How::Native,
-            Check::pass(RUNTIME, format!("{release} requires driver {} or later: driver {driver} meets it{unconfirmed}", min.text))
-                .with_source(&row.source),
+            Check::pass(
+                RUNTIME,
+                format!(
+                    "{release} requires driver {} or later: driver {driver} meets it{unconfirmed}",
+                    min.text
+                ),
+            )
+            .with_source(&row.source),
         ));
     }
     if gpu.class == GpuClass::DataCenter {
@@ -82,7 +88,11 @@ pub fn ngc_path(
     let not_here = if branches.is_empty() {
         String::new()
     } else {
-        format!(" (the data-center exception, {}, does not apply to a {})", branches.join(", "), gpu.class.label())
+        format!(
+            " (the data-center exception, {}, does not apply to a {})",
+            branches.join(", "),
+            gpu.class.label()
+        )
     };
     Some((
         How::Fails,

@@ -29,8 +29,10 @@ const REQUIRE: CheckKind = CheckKind::EnvironmentRequireCuda;
 const FORWARD: CheckKind = CheckKind::CudaForwardCompat;
 const RUNTIME: CheckKind = CheckKind::CudaRuntimeDriverSufficient;
 
-const COMPAT_DOC: &str = "https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html";
-const MVC_DOC: &str = "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html";
+const COMPAT_DOC: &str =
+    "https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html";
+const MVC_DOC: &str =
+    "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html";
 const DSL_SOURCE: &str = "https://github.com/NVIDIA/libnvidia-container/blob/main/src/cli/dsl.c";
 const DISABLE_SOURCE: &str =
     "https://github.com/NVIDIA/nvidia-container-toolkit/blob/main/internal/config/image/cuda_image.go";
@@ -148,7 +150,10 @@ pub fn outcome(
         let row = tables
             .cuda_driver
             .newest_supported(&host.driver, Platform::Linux)?;
-        Some(DottedVersion::from_parts(&[row.cuda.major(), row.cuda.minor()]))
+        Some(DottedVersion::from_parts(&[
+            row.cuda.major(),
+            row.cuda.minor(),
+        ]))
     });
     let Some(host_cuda) = host_cuda else {
         out.checks.push(
@@ -172,6 +177,10 @@ pub fn outcome(
                 ..out
             };
         }
+    }
+    if matches!(spec.packaging, Packaging::Ngc(_)) {
+        // What an NGC container declares to the toolkit is not in hwcheck's tables.
+        out.starts = None;
     }
     let (how, check) = cuda_path(spec, host, &host_cuda, gpu, tables);
     out.how = how;
@@ -239,7 +248,10 @@ fn start_check(
         brand: Some(gpu.brand),
         arch: gpu.cc.as_ref(),
     };
-    let brand = format!("GPU brand {:?} as the toolkit reads it ({})", gpu.brand, gpu.label);
+    let brand = format!(
+        "GPU brand {:?} as the toolkit reads it ({})",
+        gpu.brand, gpu.label
+    );
     let check = match req.requirement.satisfied_by(&probe) {
         Some(alt) => Check::pass(
             REQUIRE,
@@ -275,10 +287,16 @@ fn refused(
         };
         format!(
             "or one of the data-center branches {}{geforce}",
-            branches.iter().map(|b| format!("R{b}")).collect::<Vec<_>>().join(", ")
+            branches
+                .iter()
+                .map(|b| format!("R{b}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
-    let needs = min.as_ref().map_or_else(|| "a listed driver".to_string(), |m| format!("CUDA >= {m}"));
+    let needs = min
+        .as_ref()
+        .map_or_else(|| "a listed driver".to_string(), |m| format!("CUDA >= {m}"));
     let summary = format!(
         "refused at start: the image needs {needs} {listed}; driver {} runs CUDA {host_cuda} on a {}{unconfirmed}: the NVIDIA Container Toolkit stops with `unsatisfied condition: {}`",
         host.driver,
@@ -290,7 +308,9 @@ fn refused(
         None => "Upgrade the driver, or use an older image.".to_string(),
     };
     if !branches.is_empty() && gpu.class == GpuClass::DataCenter {
-        fix.push_str(" On a data-center GPU a listed branch also starts it (forward compatibility).");
+        fix.push_str(
+            " On a data-center GPU a listed branch also starts it (forward compatibility).",
+        );
     }
     fix.push_str(" NVIDIA_DISABLE_REQUIRE=true skips the check, but CUDA then still needs a driver that runs it.");
     Check::fail(REQUIRE, summary).with_fix(fix)
@@ -320,14 +340,25 @@ fn cuda_path(
     if *host_cuda >= image_mm {
         return (
             How::Native,
-            Check::pass(RUNTIME, format!("CUDA {cuda} runs natively: driver {} runs CUDA {host_cuda}", host.driver)),
+            Check::pass(
+                RUNTIME,
+                format!(
+                    "CUDA {cuda} runs natively: driver {} runs CUDA {host_cuda}",
+                    host.driver
+                ),
+            ),
         );
     }
     minor_version(spec, host, host_cuda, tables)
 }
 
 /// Rule 3: the cuda-compat libcuda is put first on an older branch.
-fn forward_compat(spec: &ImageSpec, host: &PlanHost, gpu: &PlanGpu, tables: &Tables) -> (How, Check) {
+fn forward_compat(
+    spec: &ImageSpec,
+    host: &PlanHost,
+    gpu: &PlanGpu,
+    tables: &Tables,
+) -> (How, Check) {
     let branch = host.driver.major();
     let compat = spec.compat_branch.unwrap_or(branch);
     let what = format!(
@@ -378,7 +409,12 @@ fn forward_compat(spec: &ImageSpec, host: &PlanHost, gpu: &PlanGpu, tables: &Tab
 }
 
 /// Rule 4 for an older driver without compat libraries.
-fn minor_version(spec: &ImageSpec, host: &PlanHost, host_cuda: &DottedVersion, tables: &Tables) -> (How, Check) {
+fn minor_version(
+    spec: &ImageSpec,
+    host: &PlanHost,
+    host_cuda: &DottedVersion,
+    tables: &Tables,
+) -> (How, Check) {
     let cuda = &spec.cuda;
     let major = tables.cuda_driver.major(cuda.major());
     let floor = major.and_then(|m| m.mvc(Platform::Linux));
@@ -386,7 +422,10 @@ fn minor_version(spec: &ImageSpec, host: &PlanHost, host_cuda: &DottedVersion, t
         .cuda_driver
         .release(cuda)
         .and_then(|r| r.driver(Platform::Linux).cloned());
-    let needed = toolkit_driver.map_or_else(|| format!("one that runs CUDA {cuda}"), |d| format!(">= {d}"));
+    let needed = toolkit_driver.map_or_else(
+        || format!("one that runs CUDA {cuda}"),
+        |d| format!(">= {d}"),
+    );
     let same_major = host_cuda.major() == cuda.major();
     match floor {
         Some(floor) if same_major && host.driver >= *floor => (
@@ -411,7 +450,13 @@ fn minor_version(spec: &ImageSpec, host: &PlanHost, host_cuda: &DottedVersion, t
 /// Rule 5: the GPU's architecture against the image's CUDA (and an NGC release's minimum CC).
 fn arch_checks(spec: &ImageSpec, gpu: &PlanGpu, tables: &Tables) -> Vec<Check> {
     let Some(cc) = gpu.cc.as_ref() else {
-        return vec![Check::skip(CC, format!("{}: compute capability unknown, architecture support not judged", gpu.label))];
+        return vec![Check::skip(
+            CC,
+            format!(
+                "{}: compute capability unknown, architecture support not judged",
+                gpu.label
+            ),
+        )];
     };
     let mut out = Vec::new();
     if let Packaging::Ngc(row) = &spec.packaging {

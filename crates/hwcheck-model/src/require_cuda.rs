@@ -294,7 +294,11 @@ mod tests {
         DottedVersion::parse(s).unwrap()
     }
 
-    fn host<'a>(cuda: &'a DottedVersion, driver: &'a DottedVersion, brand: Option<&'a str>) -> RequireHost<'a> {
+    fn host<'a>(
+        cuda: &'a DottedVersion,
+        driver: &'a DottedVersion,
+        brand: Option<&'a str>,
+    ) -> RequireHost<'a> {
         RequireHost {
             cuda,
             driver,
@@ -368,14 +372,20 @@ mod tests {
         let (c124, c114, c122) = (v("12.4"), v("11.4"), v("12.2"));
         let (d550, d470, d535) = (v("550.54.15"), v("470.256.02"), v("535.183.01"));
         assert_eq!(
-            r.satisfied_by(&host(&c124, &d550, Some("GeForce"))).unwrap().text,
+            r.satisfied_by(&host(&c124, &d550, Some("GeForce")))
+                .unwrap()
+                .text,
             "cuda>=12.4"
         );
         assert_eq!(
-            r.satisfied_by(&host(&c114, &d470, Some("Tesla"))).unwrap().text,
+            r.satisfied_by(&host(&c114, &d470, Some("Tesla")))
+                .unwrap()
+                .text,
             "brand=tesla,driver>=470,driver<471"
         );
-        assert!(r.satisfied_by(&host(&c114, &d470, Some("GeForce"))).is_none());
+        assert!(r
+            .satisfied_by(&host(&c114, &d470, Some("GeForce")))
+            .is_none());
         assert!(r.satisfied_by(&host(&c122, &d535, Some("tesla"))).is_none());
         // No GPU visible: brand holds.
         assert!(r.satisfied_by(&host(&c114, &d470, None)).is_some());
@@ -390,9 +400,15 @@ mod tests {
         assert_eq!(r.cuda_min(), Some(v("12.3")));
         let r = Requirement::parse("driver>=450,driver<=450.80,brand!=geforce").unwrap();
         let c = v("11.0");
-        assert!(r.satisfied_by(&host(&c, &v("450.80.02"), Some("tesla"))).is_none());
-        assert!(r.satisfied_by(&host(&c, &v("450.51"), Some("tesla"))).is_some());
-        assert!(r.satisfied_by(&host(&c, &v("450.51"), Some("GeForce"))).is_none());
+        assert!(r
+            .satisfied_by(&host(&c, &v("450.80.02"), Some("tesla")))
+            .is_none());
+        assert!(r
+            .satisfied_by(&host(&c, &v("450.51"), Some("tesla")))
+            .is_some());
+        assert!(r
+            .satisfied_by(&host(&c, &v("450.51"), Some("GeForce")))
+            .is_none());
         assert!(r.branches().is_empty());
     }
 }
