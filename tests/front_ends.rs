@@ -340,6 +340,119 @@ fn compat_judges_a_cuda_version_against_a_driver() {
     assert!(err.contains("unknown GPU"), "{err}");
 }
 
+#[test]
+fn image_gpu_names_people_type_resolve_and_unknown_ones_list_close_matches() {
+    for gpu in [
+        "GTX 1080",
+        "NVIDIA GeForce GTX 1080",
+        "RTX 4090",
+        "A100-SXM4-40GB",
+        "H200",
+    ] {
+        let (code, out, err) = run(&[
+            "image",
+            "nvidia/cuda:12.2.2-base-ubuntu22.04",
+            "--driver",
+            "535.183.01",
+            "--gpu",
+            gpu,
+        ]);
+        assert_eq!(code, 0, "{gpu}: {out}{err}");
+        assert!(out.contains("verdict: PASS"), "{gpu}: {out}");
+    }
+    let (code, _, err) = run(&[
+        "compat",
+        "--cuda",
+        "12.4",
+        "--driver",
+        "550.54.15",
+        "--gpu",
+        "RTX 4091",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("did you mean") && err.contains("RTX 4090"),
+        "{err}"
+    );
+}
+
+#[test]
+fn image_without_a_gpu_shows_each_class_and_marks_the_host_assumed() {
+    let (code, out, err) = run(&[
+        "image",
+        "nvidia/cuda:12.4.1-base-ubuntu22.04",
+        "--driver",
+        "535.183.01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let doc = parse(&out);
+    assert_eq!(doc["verdict"], "FAIL");
+    assert_eq!(doc["cases_agree"], false);
+    assert_eq!(doc["how"], Value::Null);
+    let hows: Vec<&str> = doc["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["how"].as_str().unwrap())
+        .collect();
+    assert!(
+        hows.contains(&"forward-compat") && hows.contains(&"fails"),
+        "{hows:?}"
+    );
+    assert!(doc["host"].as_str().unwrap().contains("assumed"), "{doc}");
+    assert!(doc["assumed"]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("assumed, not observed"));
+    assert!(
+        !out.contains("cuInit succeeded") && !out.contains("matches"),
+        "{out}"
+    );
+}
+
+#[test]
+fn image_env_reads_nvidia_disable_require_only() {
+    let base = [
+        "image",
+        "nvidia/cuda:12.8.1-base-ubuntu24.04",
+        "--driver",
+        "550.144.03",
+        "--gpu",
+        "RTX 4090",
+    ];
+    let (code, out, _) = run(&base);
+    assert_eq!(code, 1);
+    assert!(out.contains("refused at start"), "{out}");
+    let mut with = base.to_vec();
+    with.extend(["--env", "NVIDIA_DISABLE_REQUIRE=true"]);
+    let (code, out, _) = run(&with);
+    assert_eq!(code, 1);
+    assert!(out.contains("error 804"), "{out}");
+    let mut bad = base.to_vec();
+    bad.extend(["--env", "FOO=1"]);
+    let (code, _, err) = run(&bad);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn image_blackwell_on_an_old_driver_names_the_branch() {
+    let (code, out, _) = run(&[
+        "image",
+        "nvidia/cuda:12.8.1-base-ubuntu24.04",
+        "--driver",
+        "550.144.03",
+        "--gpu",
+        "NVIDIA B200",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("predates Blackwell") && out.contains("R570"),
+        "{out}"
+    );
+}
+
 // ---- --require and --format junit ----
 
 #[test]

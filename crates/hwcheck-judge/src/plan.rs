@@ -384,6 +384,72 @@ mod tests {
     }
 
     #[test]
+    fn disable_require_reads_like_go_parse_bool() {
+        use crate::plan_rules::disables_require;
+        for yes in ["1", "t", "T", "TRUE", "true", "True"] {
+            assert!(disables_require(yes), "{yes}");
+        }
+        for no in ["0", "false", "False", "yes", "", "tRuE"] {
+            assert!(!disables_require(no), "{no}");
+        }
+        let t = tables();
+        let host = planned_host(&v("550.144.03"), Some("RTX 4090"), None, &t).unwrap();
+        let image = spec("nvidia/cuda:12.8.1-base-ubuntu24.04");
+        assert_eq!(plan(&image, &host, None, &t).outcomes[0].how, How::Refused);
+        let o = &plan(&image, &host, Some("true"), &t).outcomes[0];
+        assert_eq!((o.starts, o.how), (Some(true), How::Fails));
+    }
+
+    #[test]
+    fn runtimes_use_minor_version_compatibility_within_a_major_only() {
+        let t = tables();
+        let host = planned_host(&v("535.183.01"), Some("RTX 4090"), None, &t).unwrap();
+        let mvc = plan(
+            &crate::plan_image::runtime_spec(&v("12.8"), None),
+            &host,
+            None,
+            &t,
+        );
+        assert_eq!(mvc.outcomes[0].how, How::MinorVersionCompat);
+        assert_eq!(mvc.status, Status::Warn);
+        let next_major = plan(
+            &crate::plan_image::runtime_spec(&v("13.0"), None),
+            &host,
+            None,
+            &t,
+        );
+        assert_eq!(next_major.outcomes[0].how, How::Fails);
+        assert!(next_major.outcomes[0].checks[0]
+            .summary
+            .contains("error 35"));
+    }
+
+    #[test]
+    fn forward_compat_on_an_unlisted_branch_is_uncertain() {
+        let t = tables();
+        let host = planned_host(&v("545.29.06"), Some("A100-SXM4-80GB"), None, &t).unwrap();
+        let o = &plan(
+            &spec("nvidia/cuda:12.4.1-base-ubuntu22.04"),
+            &host,
+            Some("1"),
+            &t,
+        )
+        .outcomes[0];
+        assert_eq!((o.how, o.cuda_works), (How::Uncertain, None));
+    }
+
+    #[test]
+    fn ngc_data_center_exception_and_unknown_start() {
+        let t = tables();
+        let image = spec("nvcr.io/nvidia/tritonserver:23.12-py3");
+        let dc = planned_host(&v("535.86.10"), Some("H100"), None, &t).unwrap();
+        let o = &plan(&image, &dc, None, &t).outcomes[0];
+        assert_eq!((o.how, o.starts), (How::ForwardCompat, None));
+        let geforce = planned_host(&v("535.86.10"), Some("RTX 4090"), None, &t).unwrap();
+        assert_eq!(plan(&image, &geforce, None, &t).outcomes[0].how, How::Fails);
+    }
+
+    #[test]
     fn unknown_gpus_are_usage_errors_with_close_names() {
         let t = tables();
         let err = planned_host(&v("550.54.15"), Some("RTX 4091"), None, &t).unwrap_err();

@@ -178,6 +178,10 @@ pub fn outcome(
             };
         }
     }
+    if matches!(spec.packaging, Packaging::Ngc(_)) {
+        // What an NGC container declares to the toolkit is not in hwcheck's tables.
+        out.starts = None;
+    }
     let (how, check) = cuda_path(spec, host, &host_cuda, gpu, tables);
     out.how = how;
     out.cuda_works = match check.status {
