@@ -155,7 +155,7 @@ fn run_all(
     let (model, temporary) = match &args.model {
         Some(path) => (path.clone(), false),
         None => {
-            let dir = PathBuf::from(ctx.var("TMPDIR").unwrap_or("/tmp"));
+            let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
             let path = bundled::write_model(&dir).map_err(|e| {
                 AppError::Usage(format!(
                     "cannot write the bundled model into {}: {e}",

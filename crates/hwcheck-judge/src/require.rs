@@ -108,18 +108,6 @@ impl Op {
             Op::Ne => ordering != Equal,
         }
     }
-
-    /// The canonical spelling.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Op::Ge => ">=",
-            Op::Gt => ">",
-            Op::Le => "<=",
-            Op::Lt => "<",
-            Op::Eq => "=",
-            Op::Ne => "!=",
-        }
-    }
 }
 
 /// The required value.

@@ -97,6 +97,60 @@ pub struct Check {
     /// Source URLs of the table rows used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+    /// Keys ([`Check::key`]) of the checks this one follows from: a FAIL or SKIP that is a
+    /// consequence of another check's FAIL names it here. A FAIL with no cause is a root cause.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caused_by: Vec<String>,
+    /// A change of environment that should fix this check, for hwcheck to verify by re-running
+    /// the failing probe with it (`hwcheck fix` prints the verified ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
+}
+
+/// A change of the process environment that may fix a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remedy {
+    /// The variable changes, applied in order.
+    pub changes: Vec<EnvChange>,
+    /// Whether hwcheck re-ran the failing probe with the changes: `None` not tried,
+    /// `Some(true)` the probe then passed, `Some(false)` it still failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// What the re-run showed, in one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+/// One change of an environment variable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum EnvChange {
+    /// Set `name` to `value`.
+    Set {
+        /// Variable name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// Unset `name`.
+    Unset {
+        /// Variable name.
+        name: String,
+    },
+    /// Remove the directory `dir` from the colon-separated list `name`.
+    RemoveFromList {
+        /// Variable name (e.g. `LD_LIBRARY_PATH`).
+        name: String,
+        /// The directory to remove.
+        dir: String,
+    },
+    /// Put the directory `dir` first in the colon-separated list `name`.
+    Prepend {
+        /// Variable name (e.g. `LD_LIBRARY_PATH`).
+        name: String,
+        /// The directory to add.
+        dir: String,
+    },
 }
 
 impl Check {
@@ -112,6 +166,8 @@ impl Check {
             evidence: Vec::new(),
             fix: None,
             sources: Vec::new(),
+            caused_by: Vec::new(),
+            remedy: None,
         }
     }
 
@@ -188,6 +244,10 @@ pub struct Report {
     pub schema_version: u32,
     /// hwcheck's version.
     pub hwcheck_version: String,
+    /// When this report was made (RFC 3339, UTC, whole seconds); absent in reports of older
+    /// hwcheck versions and in reports built by tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
     /// Overall verdict.
     pub verdict: Verdict,
     /// Count of checks per status.
@@ -228,10 +288,24 @@ impl Report {
                 Status::Skip => counts.skip += 1,
             }
         }
-        let failed = counts.fail > 0 || (strict && counts.warn > 0);
+        // With `--require` gates, the gates decide the verdict: a CPU-only CI runner can gate on
+        // `provider=cpu` and pass although `driver.nvml` fails there. A gate that fails names
+        // the checks it depends on in `caused_by`.
+        let gates: Vec<&Check> = checks
+            .iter()
+            .filter(|c| c.id.kind == CheckKind::Require)
+            .collect();
+        let failed = if gates.is_empty() {
+            counts.fail > 0 || (strict && counts.warn > 0)
+        } else {
+            gates
+                .iter()
+                .any(|c| c.status == Status::Fail || (strict && c.status == Status::Warn))
+        };
         Self {
             schema_version: crate::facts::SCHEMA_VERSION,
             hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+            generated_at: None,
             verdict: if failed { Verdict::Fail } else { Verdict::Ok },
             counts,
             machine: crate::summary::machine_summary(&facts),
@@ -306,5 +380,21 @@ mod tests {
                 "cuda.runtime.driver_sufficient [/x]"
             ]
         );
+    }
+
+    #[test]
+    fn gates_decide_the_verdict_when_present() {
+        let failing = Check::fail(CheckKind::DriverNvml, "no driver");
+        let gate = |status| Check::new(CheckId::require("provider", 1), status, "gate");
+        let report = Report::new(
+            Facts::default(),
+            vec![failing.clone(), gate(Status::Pass)],
+            false,
+        );
+        assert_eq!(report.verdict, Verdict::Ok);
+        let report = Report::new(Facts::default(), vec![failing, gate(Status::Fail)], false);
+        assert_eq!(report.verdict, Verdict::Fail);
+        let strict = Report::new(Facts::default(), vec![gate(Status::Warn)], true);
+        assert_eq!(strict.verdict, Verdict::Fail);
     }
 }

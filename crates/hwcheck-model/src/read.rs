@@ -17,11 +17,26 @@ pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-/// Reads at most `max` bytes of `path` as text (invalid UTF-8 replaced).
-pub fn text_up_to(path: &Path, max: u64) -> std::io::Result<String> {
+/// Reads at most `max` bytes of `path` (without blocking on a FIFO).
+pub fn bytes_up_to(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     open_nonblocking(path)?.take(max).read_to_end(&mut bytes)?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(bytes)
+}
+
+/// Reads `path` whole when it has at most `max` bytes; a larger file is an error saying so,
+/// so that a user's file is never used half-read.
+pub fn whole_up_to(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let bytes = bytes_up_to(path, max + 1).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        return Err(format!("larger than {} MiB", (max >> 20).max(1)));
+    }
+    Ok(bytes)
+}
+
+/// Reads at most `max` bytes of `path` as text (invalid UTF-8 replaced).
+pub fn text_up_to(path: &Path, max: u64) -> std::io::Result<String> {
+    bytes_up_to(path, max).map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// Reads at most [`MAX_SMALL_FILE`] bytes of `path` as text.
@@ -32,14 +47,7 @@ pub fn small_text(path: &Path) -> std::io::Result<String> {
 /// Reads at most `max` bytes of a user-given file (a saved report) as UTF-8 text; a larger
 /// file is refused rather than cut, so it is never judged half-read.
 pub fn user_text(path: &Path, max: u64) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    open_nonblocking(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > max {
-        return Err(format!("larger than {} MiB", max >> 20));
-    }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    String::from_utf8(whole_up_to(path, max)?).map_err(|_| "not UTF-8 text".to_string())
 }
 
 #[cfg(test)]

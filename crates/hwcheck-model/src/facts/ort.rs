@@ -16,6 +16,10 @@ pub struct OrtFacts {
     pub tolerance: Option<f32>,
     /// Why ORT could not be probed at all (e.g. the probe model is missing).
     pub problem: Option<ProbeError>,
+    /// Providers the user asked for by name (`--providers`): an optional provider whose SDK is
+    /// missing is a FAIL only when asked for, a WARN otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested_providers: Vec<Provider>,
 }
 
 /// How an ONNX Runtime library was found.
@@ -54,6 +58,14 @@ pub struct OrtInstall {
     pub python_packages: Vec<String>,
     /// `GetVersionString`, e.g. "1.31.1".
     pub version: Option<String>,
+    /// The ELF machine the library was built for ("x86-64", "AArch64").
+    #[serde(default)]
+    pub machine: Option<String>,
+    /// The wheel tags of the Python distributions beside it (`Tag:` lines of their
+    /// `*.dist-info/WHEEL`), e.g. "cp310-cp310-manylinux_2_27_aarch64" (a package index
+    /// build) or "cp310-cp310-linux_aarch64" (a locally built or directly downloaded wheel).
+    #[serde(default)]
+    pub wheel_tags: Vec<String>,
     /// Why the library could not be loaded (not ORT, corrupt, too old for hwcheck's C API level,
     /// crashed or hung while loading).
     pub load_error: Option<ProbeError>,

@@ -10,7 +10,6 @@ use hwcheck_model::facts::ort::Provider;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -60,20 +59,8 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
 
 /// Reads at most [`MAX_IMAGE_BYTES`] of a picture file; the message names the file and why.
 pub fn read_picture(path: &Path) -> Result<Vec<u8>, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_IMAGE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_IMAGE_BYTES {
-        return Err(format!(
-            "{} is larger than {} MiB",
-            path.display(),
-            MAX_IMAGE_BYTES >> 20
-        ));
-    }
-    Ok(bytes)
+    hwcheck_model::read::whole_up_to(path, MAX_IMAGE_BYTES)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// The pictures of a job: (name, bytes or why unreadable).

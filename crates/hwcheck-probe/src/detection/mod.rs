@@ -71,7 +71,7 @@ pub fn probe(ctx: &SystemContext, ort: &OrtFacts) -> DetectionFacts {
             Some("no ONNX Runtime provider opened a session (see the ONNX Runtime checks)".into());
         return facts;
     }
-    let dir = PathBuf::from(ctx.var("TMPDIR").unwrap_or("/tmp"));
+    let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
     let model = match bundled::write_model(&dir) {
         Ok(path) => path,
         Err(e) => {

@@ -22,11 +22,9 @@ pub use child::child_version;
 
 use crate::context::SystemContext;
 use hwcheck_model::facts::LibraryFacts;
-use ldcache::CacheEntry;
 use loader::Loader;
 use scan::{Dir, LibCopy};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Most library copies reported (a sane machine has a few dozen).
@@ -34,7 +32,7 @@ const MAX_COPIES: usize = 1000;
 
 /// Finds every library copy and reads its version.
 pub fn probe(ctx: &SystemContext) -> Vec<LibraryFacts> {
-    let cache = load_cache(ctx);
+    let cache = loader::load_cache(ctx);
     let mut cache_dirs: Vec<String> = Vec::new();
     for entry in cache
         .iter()
@@ -70,6 +68,7 @@ pub fn probe(ctx: &SystemContext) -> Vec<LibraryFacts> {
                 real_path: copy.real.as_ref().map(|r| shown_path(ctx, r)),
                 soname: elf.and_then(|e| e.soname.clone()),
                 needed: elf.map(|e| e.needed.clone()).unwrap_or_default(),
+                machine: elf.map(crate::elf::ElfInfo::machine_name),
                 version: id.version,
                 version_source: id.source,
                 found_via: copy.via.clone(),
@@ -85,7 +84,13 @@ pub fn probe(ctx: &SystemContext) -> Vec<LibraryFacts> {
 /// The file the loader would open for `soname` (a path inside the probed root), emulating
 /// LD_LIBRARY_PATH, ldconfig's cache and the default directories.
 pub fn loader_pick(ctx: &SystemContext, soname: &str) -> Option<PathBuf> {
-    Loader::new(ctx, &load_cache(ctx)).resolve(soname)
+    Loader::new(ctx, &loader::load_cache(ctx)).resolve(soname)
+}
+
+/// A driver library (`libcuda.so.1`, `libnvidia-ml.so.1`) the loader's way, else where it sits
+/// off the loader's path (WSL2's and L4T's driver directories, the container toolkit's mount).
+pub fn driver_library(ctx: &SystemContext, soname: &str) -> Option<loader::DriverLibrary> {
+    Loader::new(ctx, &loader::load_cache(ctx)).find_driver_library(ctx, soname)
 }
 
 /// How a path on this machine is shown in reports: as the probed system names it, also for
@@ -99,17 +104,6 @@ pub fn shown_path(ctx: &SystemContext, host_path: &Path) -> String {
         }
     }
     ctx.display_path(host_path)
-}
-
-/// The parsed ld.so.cache of the probed root; empty when absent or unreadable.
-fn load_cache(ctx: &SystemContext) -> Vec<CacheEntry> {
-    let mut bytes = Vec::new();
-    let read = hwcheck_model::read::open_nonblocking(&ctx.path("/etc/ld.so.cache"))
-        .and_then(|f| f.take(ldcache::MAX_CACHE_BYTES).read_to_end(&mut bytes));
-    match read {
-        Ok(_) => ldcache::parse_ld_so_cache(&bytes).unwrap_or_default(),
-        Err(_) => Vec::new(),
-    }
 }
 
 /// Merges directories reached several ways (by real path), keeping the first order and name.

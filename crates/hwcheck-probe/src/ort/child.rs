@@ -4,6 +4,8 @@
 use super::ffi;
 use super::providers::Provider;
 use super::session::{self, SessionConfig};
+#[cfg(feature = "test-hooks")]
+use hwcheck_model::env_vars;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
 use ort::session::Session;
@@ -11,11 +13,6 @@ use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// Test hook: when the child's environment has `HWCHECK_TEST_HANG_PROBE=ort` (every provider)
-/// or `ort:<short name>` (e.g. `ort:cpu`), the child sleeps instead of probing, so tests can
-/// prove the parent's timeout path. Only the child honours it.
-pub const HANG_HOOK_VAR: &str = "HWCHECK_TEST_HANG_PROBE";
 
 /// hwcheck's built-in probe model (made by tools/make_probe_model.py): x[1,3,16,16] ->
 /// Conv 3x3 -> Relu -> Conv 1x1 -> Sigmoid -> y[1,4,16,16]; every op runs on every provider.
@@ -70,12 +67,18 @@ pub struct SessionRun {
 /// Entry point of `hwcheck __probe ort <ChildArg json>`.
 pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
     let arg: ChildArg = crate::isolate::parse_arg(arg)?;
+    #[cfg(feature = "test-hooks")]
     hang_if_asked(arg.provider);
     crate::isolate::to_reply(Ok(probe_one(&arg)))
 }
 
+/// Test hook, compiled only with the `test-hooks` feature (never in a release build): when the
+/// child's environment has [`env_vars::HWCHECK_TEST_HANG_PROBE`] `=ort` (every provider) or
+/// `ort:<short name>` (e.g. `ort:cpu`), the child sleeps instead of probing, so tests can prove
+/// the parent's timeout path.
+#[cfg(feature = "test-hooks")]
 fn hang_if_asked(provider: Provider) {
-    let Ok(value) = std::env::var(HANG_HOOK_VAR) else {
+    let Ok(value) = std::env::var(env_vars::HWCHECK_TEST_HANG_PROBE) else {
         return;
     };
     let wanted = match value.split_once(':') {

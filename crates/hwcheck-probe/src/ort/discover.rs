@@ -4,13 +4,14 @@
 //! path goes through the [`SystemContext`], so fake roots work.
 
 use crate::context::SystemContext;
+use hwcheck_model::env_vars;
 use hwcheck_model::facts::ort::{OrtInstall, OrtSource, ProviderLibrary};
 use std::path::{Path, PathBuf};
 
 /// The reference runtime version scripts/fetch-reference-ort.sh pins.
 pub const REFERENCE_VERSION: &str = "1.31.1";
 /// Variable naming the reference runtime library directly (set by scripts/test.sh).
-pub const REFERENCE_VAR: &str = "HWCHECK_REFERENCE_ORT";
+pub const REFERENCE_VAR: &str = env_vars::HWCHECK_REFERENCE_ORT;
 /// Most entries read from one directory.
 const MAX_DIR_ENTRIES: usize = 4096;
 /// Most directories one wildcard may expand to.
@@ -46,7 +47,7 @@ pub fn discover(ctx: &SystemContext) -> (Vec<Found>, Option<String>) {
     if let Some(p) = &ctx.options.ort_path {
         add(host_path(ctx, p), OrtSource::Option);
     }
-    if let Some(p) = ctx.var("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+    if let Some(p) = ctx.var(env_vars::ORT_DYLIB_PATH).filter(|p| !p.is_empty()) {
         add(host_path(ctx, Path::new(p)), OrtSource::OrtDylibPath);
     }
     for site in site_packages_dirs(ctx) {
@@ -55,7 +56,7 @@ pub fn discover(ctx: &SystemContext) -> (Vec<Found>, Option<String>) {
             add(lib, source.clone());
         }
     }
-    let ld_dirs = ctx.path_list("LD_LIBRARY_PATH");
+    let ld_dirs = ctx.path_list(env_vars::LD_LIBRARY_PATH);
     for dir in ld_dirs.iter().map(String::as_str).chain(SYSTEM_DIRS) {
         let dir = ctx.path(dir);
         for lib in ort_libs_in(&dir) {
@@ -102,20 +103,22 @@ fn add_candidate(ctx: &SystemContext, found: &mut Vec<Found>, path: PathBuf, sou
         return;
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let python_packages = match &source {
-        OrtSource::Python(_) => dir
-            .parent()
-            .and_then(Path::parent)
-            .map(python_distributions)
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    let site = match &source {
+        OrtSource::Python(_) => dir.parent().and_then(Path::parent),
+        _ => None,
     };
+    let python_packages = site.map(python_distributions).unwrap_or_default();
+    let wheel_tags = site.map(wheel_tags).unwrap_or_default();
     let install = OrtInstall {
         path: ctx.display_path(&path),
         real_path: real.as_deref().map(|r| ctx.display_path(r)),
         is_reference: source == OrtSource::Reference,
         found_via: vec![source],
         python_packages,
+        wheel_tags,
+        machine: crate::elf::read_dynamic(&path)
+            .ok()
+            .map(|e| e.machine_name()),
         provider_libraries: provider_libraries_in(ctx, &dir),
         ..OrtInstall::default()
     };
@@ -130,9 +133,9 @@ pub fn reference_path(ctx: &SystemContext) -> Option<PathBuf> {
     if let Some(p) = ctx.var(REFERENCE_VAR).filter(|p| !p.is_empty()) {
         return Some(host_path(ctx, Path::new(p)));
     }
-    let cache = match ctx.var("XDG_CACHE_HOME").filter(|p| !p.is_empty()) {
+    let cache = match ctx.var(env_vars::XDG_CACHE_HOME).filter(|p| !p.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(ctx.var("HOME")?).join(".cache"),
+        None => PathBuf::from(ctx.var(env_vars::HOME)?).join(".cache"),
     };
     let lib = ctx.path(
         cache
@@ -202,7 +205,7 @@ fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
             prefixes.push(ctx.path(p));
         }
     }
-    for dir in ctx.path_list("PATH") {
+    for dir in ctx.path_list(env_vars::PATH) {
         let bin = ctx.path(&dir);
         for exe in ["python3", "python"] {
             let candidate = bin.join(exe);
@@ -225,7 +228,7 @@ fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
         prefixes.extend(subdirs(&opt, |n| n == ".venv" || n == "venv"));
         prefixes.push(opt);
     }
-    if let Some(home) = ctx.var("HOME").filter(|h| !h.is_empty()) {
+    if let Some(home) = ctx.var(env_vars::HOME).filter(|h| !h.is_empty()) {
         let home = ctx.path(home);
         prefixes.push(home.join(".local"));
         prefixes.extend(subdirs(&home.join(".pyenv/versions"), |_| true));
@@ -270,6 +273,31 @@ fn python_distributions(site: &Path) -> Vec<String> {
     list_dir(site)
         .into_iter()
         .filter_map(|(name, _)| parse_dist_info(&name))
+        .collect()
+}
+
+/// The `Tag:` lines of the ORT distributions' `*.dist-info/WHEEL` files in a site-packages
+/// directory (the platform each wheel was built for).
+fn wheel_tags(site: &Path) -> Vec<String> {
+    let mut tags = Vec::new();
+    for (name, path) in list_dir(site) {
+        if parse_dist_info(&name).is_none() {
+            continue;
+        }
+        if let Ok(text) = hwcheck_model::read::small_text(&path.join("WHEEL")) {
+            tags.extend(parse_wheel_tags(&text));
+        }
+    }
+    tags
+}
+
+/// The `Tag:` values of a WHEEL file (at most 16).
+pub fn parse_wheel_tags(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Tag:"))
+        .map(|t| t.trim().chars().take(120).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .take(16)
         .collect()
 }
 
@@ -331,6 +359,20 @@ mod tests {
         assert_eq!(parse_dist_info("onnxruntime_genai-0.5.dist-info"), None);
         assert_eq!(parse_dist_info("numpy-2.0.dist-info"), None);
         assert_eq!(parse_dist_info("onnxruntime"), None);
+    }
+
+    #[test]
+    fn wheel_tags_tell_where_a_wheel_was_built_for() {
+        let wheel = "Wheel-Version: 1.0\nGenerator: bdist_wheel (0.43.0)\nRoot-Is-Purelib: false\nTag: cp310-cp310-manylinux_2_27_aarch64\nTag: cp310-cp310-manylinux_2_28_aarch64\n";
+        assert_eq!(
+            parse_wheel_tags(wheel),
+            [
+                "cp310-cp310-manylinux_2_27_aarch64",
+                "cp310-cp310-manylinux_2_28_aarch64"
+            ]
+        );
+        assert!(parse_wheel_tags("").is_empty());
+        assert!(parse_wheel_tags("Tag:   \n").is_empty());
     }
 
     #[test]

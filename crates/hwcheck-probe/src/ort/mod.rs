@@ -38,7 +38,7 @@ const PRELOADED: [&str; 2] = ["libonnxruntime_providers_shared.so", "libonnxrunt
 /// Finds ONNX Runtime installs and probes each provider.
 pub fn probe(ctx: &SystemContext) -> OrtFacts {
     let (found, missing_reference) = discover::discover(ctx);
-    let search = deps::SearchPath::from_ctx(ctx);
+    let search = crate::libs::loader::Loader::from_ctx(ctx);
     let installs = std::thread::scope(|s| {
         let handles: Vec<_> = found
             .into_iter()
@@ -67,6 +67,7 @@ pub fn probe(ctx: &SystemContext) -> OrtFacts {
         ),
         tolerance: Some(TOLERANCE),
         problem,
+        requested_providers: ctx.options.providers.clone(),
     }
 }
 
@@ -76,7 +77,11 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
 }
 
 /// Probes one install: dependency trees, then the CPU, then every other provider in parallel.
-fn probe_install(ctx: &SystemContext, search: &deps::SearchPath, found: Found) -> OrtInstall {
+fn probe_install(
+    ctx: &SystemContext,
+    search: &crate::libs::loader::Loader,
+    found: Found,
+) -> OrtInstall {
     let Found {
         mut install,
         host_path,

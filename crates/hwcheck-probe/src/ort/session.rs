@@ -60,24 +60,6 @@ pub fn is_loaded() -> bool {
     ENVIRONMENT.get().is_some()
 }
 
-/// Opens a session on `model` with only `provider` registered (failure to register is an
-/// error) and no CPU placement of nodes ([`SessionConfig::allow_cpu_nodes`] off). Returns the
-/// session and how long creating it took.
-pub fn open_session(
-    provider: Provider,
-    model: &Path,
-    threads: Option<usize>,
-) -> Result<(Session, Duration), ProbeError> {
-    open_session_with(
-        provider,
-        model,
-        SessionConfig {
-            threads,
-            allow_cpu_nodes: false,
-        },
-    )
-}
-
 /// [`open_session`] with every option.
 pub fn open_session_with(
     provider: Provider,
