@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod causes;
+pub mod cold_start;
 pub mod cuda;
 pub mod cudnn;
 pub mod cuinit;
@@ -18,6 +19,7 @@ pub mod environment;
 pub mod explain;
 pub mod gpu;
 pub mod jetson;
+pub mod kernels;
 pub mod kind;
 pub mod libraries;
 pub mod load_problems;
@@ -49,12 +51,14 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(tensorrt::judge(facts, tables));
     checks.extend(libraries::judge(facts, tables));
     checks.extend(load_problems::judge(facts, tables));
+    checks.extend(kernels::judge(facts, tables));
     checks.extend(environment::judge(facts, tables));
     checks.push(kind::judge(facts));
     checks.push(devices::judge(facts));
     checks.push(wsl::judge(facts, tables));
     checks.push(jetson::judge(facts, tables));
     checks.extend(ort::judge(facts, tables));
+    checks.extend(cold_start::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
     checks.extend(security::judge(facts, tables));
     causes::link(&mut checks);

@@ -3,6 +3,7 @@
 
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, Status};
+use hwcheck_model::facts::kernels::KernelImageFacts;
 use hwcheck_model::facts::{
     Component, CudaDriverApiFacts, Facts, FoundVia, GpuFacts, KernelModuleFacts, LibraryFacts,
     ProbeError, RequireCudaFacts, ToolkitFacts, SCHEMA_VERSION,
@@ -272,6 +273,35 @@ impl FactsBuilder {
                 compat_libcuda_version: compat.map(v),
                 ..ToolkitFacts::default()
             })
+        })
+    }
+
+    /// Adds a library's kernel images: `sm_*` names are SASS, `compute_*` names PTX.
+    pub fn kernel_lib(self, path: &str, label: &str, in_use: bool, targets: &[&str]) -> Self {
+        let (ptx, sass): (Vec<String>, Vec<String>) = targets
+            .iter()
+            .map(|t| t.to_string())
+            .partition(|t| t.starts_with("compute_"));
+        self.map(|f| {
+            f.kernels.push(KernelImageFacts {
+                path: path.to_string(),
+                label: label.to_string(),
+                in_use,
+                entries: sass.len() + ptx.len(),
+                sass,
+                ptx,
+                ..KernelImageFacts::default()
+            })
+        })
+    }
+
+    /// Changes the kernel images of the library at `path`.
+    pub fn edit_kernel_lib(self, path: &str, edit: impl Fn(&mut KernelImageFacts)) -> Self {
+        self.map(|f| {
+            f.kernels
+                .iter_mut()
+                .filter(|k| k.path == path)
+                .for_each(edit)
         })
     }
 

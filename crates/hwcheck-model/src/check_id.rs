@@ -67,6 +67,8 @@ kinds! {
         "Copies of several versions are fine when each environment loads its own; WARN when the loader picks an older copy although a newer one is on its path; FAIL when the loader's picks mix versions of one family.";
     LibrariesLoadProblems = "libraries.load_problems", Libraries,
         "Every copy found is a readable ELF file for this machine and loaded cleanly; a broken loader pick is a FAIL, any other broken copy a WARN.";
+    KernelsImages = "kernels.images", Libraries,
+        "One row per CUDA library with GPU code (ONNX Runtime CUDA/TensorRT providers, cuBLAS, cuDNN, PyTorch…) per GPU compute capability: SASS for it (PASS), only PTX the driver JIT-compiles at first launch (WARN), or neither: FAIL predicting \"no kernel image is available for execution on the device\" with the GPU's sm and the library's targets (WARN for a copy nothing loads, or when the scan was incomplete). SKIP without a GPU or such a library.";
     EnvironmentKind = "environment.kind", Environment,
         "What this Linux runs in (bare metal, virtual machine, container, WSL2, Jetson), with the files and variables that tell it; PASS (information only).";
     EnvironmentDeviceNodes = "environment.device_nodes", Environment,
@@ -93,6 +95,8 @@ kinds! {
         "The CUDA and cuDNN majors this ONNX Runtime version's GPU build needs (ort.toml) are present.";
     OrtProvider = "ort.provider.<provider>", Ort,
         "One row per provider per install: the session ran on that provider alone, output within tolerance of the CPU, with timings. WARN when the provider is not built in, SKIP for a GPU provider without a GPU, FAIL with the cause and every missing library.";
+    OrtColdStart = "ort.cold_start.<provider>", Ort,
+        "One row per GPU provider that ran a session, per install: first-inference and steady-state times (the person detector's, else the probe model's). WARN when the first inference is over 20x the steady state and at least 500 ms slower, with warm-up and cache advice.";
     OrtReference = "ort.reference", Ort,
         "FAIL when --reference-runtime was asked for but the reference runtime is not there.";
     OrtProbe = "ort.probe", Ort,

@@ -153,10 +153,11 @@ fn check_names_are_checked_against_the_check_kinds() {
         "ort.provider",
         "ort.provider.cuda",
         "gpu.compute_capability",
+        "kernels.images",
     ] {
         assert!(names_a_check(good), "{good}");
     }
-    for bad in ["kernels.images", "environment.wsl", "driver.nvm"] {
+    for bad in ["kernels.sass", "environment.wsl", "driver.nvm"] {
         assert!(!names_a_check(bad), "{bad}");
     }
 }
