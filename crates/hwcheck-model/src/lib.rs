@@ -14,5 +14,7 @@ pub mod check_id;
 pub mod env_vars;
 pub mod facts;
 pub mod read;
+pub mod remedy;
+pub mod schema;
 pub mod summary;
 pub mod version;

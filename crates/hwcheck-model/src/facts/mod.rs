@@ -12,6 +12,7 @@ pub mod security;
 
 use crate::version::DottedVersion;
 pub use code::Code;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,7 +23,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const SKIPPED_CUINIT: &str = "cuInit (CUDA driver API initialisation): skipped by --quick";
 
 /// A probe that failed, kept as a fact: a stable machine-readable code and the message seen.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProbeError {
     /// Stable code, e.g. NVML's error name (`DriverNotLoaded`), CUDA's (`CUDA_ERROR_NO_DEVICE`),
     /// or hwcheck's own (`timed_out`, `crashed`, `not_found`, `unreadable`).
@@ -42,7 +43,7 @@ impl ProbeError {
 }
 
 /// Everything observed on one machine.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Facts {
     /// Layout version of this JSON ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -88,7 +89,7 @@ pub struct Facts {
 }
 
 /// OS-level facts.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct HostFacts {
     /// `std::env::consts::OS`.
     pub os: String,
@@ -103,7 +104,7 @@ pub struct HostFacts {
 }
 
 /// The driver as seen by NVML and by the kernel.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct DriverFacts {
     /// NVML's answers, or why NVML could not answer.
     pub nvml: NvmlFacts,
@@ -112,7 +113,7 @@ pub struct DriverFacts {
 }
 
 /// What NVML said.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct NvmlFacts {
     /// The libnvidia-ml that was loaded (canonical path when known).
     pub library_path: Option<String>,
@@ -130,7 +131,7 @@ pub struct NvmlFacts {
 }
 
 /// /proc/driver/nvidia/version, parsed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct KernelModuleFacts {
     /// Module version, e.g. "580.159.04".
     pub version: Option<DottedVersion>,
@@ -141,7 +142,7 @@ pub struct KernelModuleFacts {
 }
 
 /// One GPU as NVML reported it. Fields NVML would not give are `None`; their errors are listed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct GpuFacts {
     /// NVML index.
     pub index: u32,
@@ -186,7 +187,7 @@ pub struct GpuFacts {
 }
 
 /// Result of `cuInit(0)` + `cuDeviceGetCount` through libcuda in an isolated child.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct CudaDriverApiFacts {
     /// The libcuda.so.1 the dynamic loader resolved (from dladdr/dlinfo), when known.
     pub library_path: Option<String>,
@@ -203,7 +204,7 @@ pub struct CudaDriverApiFacts {
 }
 
 /// CUDA-family component a library file belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     /// libcuda.so (driver API, user-space driver).
@@ -261,7 +262,7 @@ impl Component {
 }
 
 /// Where a library copy was found (a copy can be found through several places).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum FoundVia {
     /// A directory of LD_LIBRARY_PATH.
@@ -285,7 +286,7 @@ pub enum FoundVia {
 }
 
 /// How a library's version was learned, most trustworthy first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionSource {
     /// Asked the library itself through dlopen in a child (`cudaRuntimeGetVersion`, …).
@@ -303,7 +304,7 @@ pub enum VersionSource {
 }
 
 /// One copy of one library on disk.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct LibraryFacts {
     /// Which component it is.
     pub component: Component,
@@ -352,7 +353,7 @@ impl LibraryFacts {
 }
 
 /// A CUDA toolkit directory and its version file.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ToolkitFacts {
     /// e.g. "/usr/local/cuda-13.0".
     pub root: String,
@@ -367,7 +368,7 @@ pub struct ToolkitFacts {
 }
 
 /// Container, devices, variables, tools.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EnvironmentFacts {
     /// "docker", "podman", "kubernetes", "lxc", "containerd", … ; `None` on a bare host.
     pub container: Option<String>,
@@ -388,7 +389,7 @@ pub struct EnvironmentFacts {
 }
 
 /// NVIDIA_REQUIRE_CUDA, e.g. "cuda>=12.4 brand=tesla,driver>=470,driver<471".
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct RequireCudaFacts {
     /// The raw value.
     pub raw: String,
