@@ -18,6 +18,7 @@ pub mod libraries;
 pub mod load_problems;
 pub mod ort;
 pub mod plan;
+pub mod remedies;
 pub mod require;
 pub mod requirements;
 pub mod security;
@@ -30,7 +31,8 @@ use hwcheck_compat::Tables;
 use hwcheck_model::check::Check;
 use hwcheck_model::facts::Facts;
 
-/// Judges every area and returns all checks (unsorted; [`hwcheck_model::check::Report`] sorts).
+/// Judges every area and returns all checks (unsorted; [`hwcheck_model::check::Report`] sorts),
+/// with the environment changes that should fix them ([`remedies`]).
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     let mut checks = Vec::new();
     checks.extend(driver::judge(facts, tables));
@@ -44,5 +46,6 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(ort::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
     checks.extend(security::judge(facts, tables));
+    remedies::propose(facts, &mut checks);
     checks
 }
