@@ -61,9 +61,9 @@ cargo clippy --workspace --all-targets --features test-hooks -- -D warnings
 begin "cargo test --workspace --all-targets --features test-hooks"
 cargo test --workspace --all-targets --features test-hooks
 
-begin "counts: fault injection and diagnosis scenarios"
-cargo test --quiet --features test-hooks --test faults --test scenarios -- --nocapture 2>&1 \
-    | grep -E '^faults: [0-9]+ injected|scenarios diagnosed correctly'
+begin "counts: fault injection, diagnosis scenarios, explain corpus and knowledge base"
+cargo test --quiet --features test-hooks --test faults --test scenarios --test explain_corpus -- --nocapture 2>&1 \
+    | grep -E '^faults: [0-9]+ injected|scenarios diagnosed correctly|^explain corpus: [0-9]+/[0-9]+ diagnosed correctly|^knowledge base: [0-9]+ messages'
 
 step="done"
 echo

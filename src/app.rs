@@ -1,5 +1,6 @@
 //! Wires probe, judge and render for the command line, and decides the exit code.
 
+use crate::commands::outputs;
 use crate::options::{Doctor, Global, Invocation, Machine};
 use hwcheck_compat::{TableError, Tables};
 use hwcheck_model::check::{Report, Verdict};
@@ -32,6 +33,9 @@ pub enum AppError {
     /// A bad argument value.
     #[error("{0}")]
     Usage(String),
+    /// An output file could not be written.
+    #[error("{0}")]
+    Write(String),
 }
 
 /// Runs one resolved invocation and returns the exit code.
@@ -42,6 +46,8 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
         Invocation::Diff(options) => crate::commands::diff::run(global, &options),
         Invocation::Plan(options) => crate::commands::plan::run(global, &options),
         Invocation::Detect(options) => crate::commands::detect::run(global, &options),
+        Invocation::Watch(options) => crate::commands::watch::run(global, &options),
+        Invocation::Summarize(options) => crate::commands::summarize::run(&options),
     }
 }
 
@@ -52,8 +58,23 @@ pub fn run_doctor(global: &Global, options: &Doctor) -> Result<u8, AppError> {
     let mut checks = hwcheck_judge::judge(&facts, &tables);
     let required = hwcheck_judge::requirements::judge(&options.requirements, &facts, &checks);
     checks.extend(required);
-    let report = Report::new(facts, checks, options.output.strict);
-    print_report(&report, options.output.format);
+    let mut report = Report::new(facts, checks, options.output.strict);
+    outputs::stamp(&mut report, std::time::SystemTime::now());
+    let format = options.output.format;
+    match &options.output_dir {
+        Some(dir) => {
+            let name = outputs::file_name(format).ok_or_else(|| {
+                AppError::Usage("--output-dir writes --format nfd, prometheus or json".into())
+            })?;
+            let text = outputs::render(&report, format, options.nfd_expiry, false);
+            let path = outputs::write_atomically(dir, name, &text).map_err(AppError::Write)?;
+            eprintln!("hwcheck: wrote {}", path.display());
+        }
+        None => println!(
+            "{}",
+            outputs::render(&report, format, options.nfd_expiry, color()).trim_end()
+        ),
+    }
     Ok(exit_code(report.verdict))
 }
 
@@ -67,9 +88,13 @@ pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
 
 /// Prints `report` in `format`, with colour only on a terminal without NO_COLOR.
 pub fn print_report(report: &Report, format: Format) {
-    let color = std::io::stdout().is_terminal()
-        && std::env::var_os(hwcheck_model::env_vars::NO_COLOR).is_none_or(|v| v.is_empty());
-    println!("{}", hwcheck_render::render(report, format, color));
+    println!("{}", hwcheck_render::render(report, format, color()));
+}
+
+/// Colour: only on a terminal, and not under NO_COLOR.
+fn color() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os(hwcheck_model::env_vars::NO_COLOR).is_none_or(|v| v.is_empty())
 }
 
 /// Exit code of a verdict.

@@ -2,7 +2,7 @@
 
 use crate::options::{
     Detect, Diff, Doctor, Explain, Global, Invocation, Machine, Output, Plan, PlanHost,
-    PlanSubject, ProbeDepth,
+    PlanSubject, ProbeDepth, Summarize, Watch,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use hwcheck_model::facts::ort::Provider;
@@ -37,6 +37,57 @@ pub enum ReportFormat {
     Markdown,
     /// JUnit XML, one testcase per check, for CI test reports.
     Junit,
+}
+
+/// Formats of the doctor run: the report formats, plus the fleet engines' file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    /// A table for people.
+    Table,
+    /// The full report as JSON (facts + checks), for machines and `--facts`.
+    Json,
+    /// Markdown, to paste into a support ticket.
+    Markdown,
+    /// JUnit XML, one testcase per check, for CI test reports.
+    Junit,
+    /// Node Feature Discovery feature file: node labels for scheduling (docs/fleet.md).
+    Nfd,
+    /// Prometheus text format for node_exporter's textfile collector (docs/fleet.md).
+    Prometheus,
+}
+
+impl From<DoctorFormat> for Format {
+    fn from(f: DoctorFormat) -> Self {
+        match f {
+            DoctorFormat::Table => Format::Table,
+            DoctorFormat::Json => Format::Json,
+            DoctorFormat::Markdown => Format::Markdown,
+            DoctorFormat::Junit => Format::Junit,
+            DoctorFormat::Nfd => Format::Nfd,
+            DoctorFormat::Prometheus => Format::Prometheus,
+        }
+    }
+}
+
+/// Formats of `summarize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// Text tables for people.
+    Table,
+    /// JSON with every node, for machines.
+    Json,
+    /// Markdown, to paste into a ticket or a page.
+    Markdown,
+}
+
+impl From<SummaryFormat> for Format {
+    fn from(f: SummaryFormat) -> Self {
+        match f {
+            SummaryFormat::Table => Format::Table,
+            SummaryFormat::Json => Format::Json,
+            SummaryFormat::Markdown => Format::Markdown,
+        }
+    }
 }
 
 /// Formats of commands that print an answer rather than a report (`explain`, `diff`, `image`,
@@ -98,8 +149,17 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct DoctorArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Table)]
+    pub format: DoctorFormat,
+    /// Write the output into DIR instead of printing it, atomically (a temporary file in DIR,
+    /// then a rename): `hwcheck` for nfd (NFD's features.d), `hwcheck.prom` for prometheus
+    /// (node_exporter's textfile directory), `hwcheck.json` for json.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// How long Node Feature Discovery keeps the labels of --format nfd (its `# +expiry-time=`
+    /// directive), e.g. 24h; 0 writes no expiry. Default: 24h.
+    #[arg(long, value_name = "DURATION")]
+    pub nfd_expiry: Option<String>,
     /// Treat WARN as FAIL for the exit code.
     #[arg(long)]
     pub strict: bool,
@@ -142,6 +202,77 @@ pub enum Command {
     /// provider that works. Exit 0 all ran (and matched the golden answers), 1 a provider
     /// failed or providers disagree, 2 unusable model or picture.
     Detect(DetectArgs),
+    /// Probe again and again, rewriting the NFD feature file, the Prometheus textfile and the
+    /// JSON report each time (for a DaemonSet). One run at a time; SIGTERM or SIGINT ends it
+    /// (exit 0).
+    Watch(WatchArgs),
+    /// Sum up saved JSON reports (one per node; .json or .json.gz, or directories of them):
+    /// verdicts, failing checks by nodes hit, version spread, stale reports. Exit 0 every node
+    /// OK and none stale, 1 otherwise, 2 when no report could be read.
+    Summarize(SummarizeArgs),
+}
+
+/// Arguments of `hwcheck watch`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WatchArgs {
+    /// Time from the start of one run to the start of the next (e.g. 10m, 1h); a run that
+    /// takes longer delays the next instead of overlapping it. At least 1s.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub interval: String,
+    /// Write the Node Feature Discovery feature file `hwcheck` here (e.g.
+    /// /etc/kubernetes/node-feature-discovery/features.d).
+    #[arg(long, value_name = "DIR")]
+    pub nfd_dir: Option<PathBuf>,
+    /// Write the Prometheus textfile `hwcheck.prom` here (node_exporter's
+    /// --collector.textfile.directory).
+    #[arg(long, value_name = "DIR")]
+    pub prometheus_dir: Option<PathBuf>,
+    /// Write the full JSON report `hwcheck.json` here (for `hwcheck summarize`).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// How long NFD keeps the labels after a run. Default: three intervals, at least 1h.
+    #[arg(long, value_name = "DURATION")]
+    pub nfd_expiry: Option<String>,
+    /// Run once, write the files and exit (0 when written, 2 when the run failed): a Job.
+    #[arg(long)]
+    pub once: bool,
+    /// A run still going after this long is killed (with its probes) and counts as failed.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub run_timeout: String,
+    /// Treat WARN as FAIL for the verdict.
+    #[arg(long)]
+    pub strict: bool,
+    /// Skip slow probes (ONNX Runtime sessions, detection).
+    #[arg(long)]
+    pub quick: bool,
+    /// Skip the person-detection check.
+    #[arg(long)]
+    pub no_detect: bool,
+    /// Timed inference runs per provider for the detection check (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Take driver and GPU facts from a recorded report instead of asking NVML (tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub nvml_facts: Option<PathBuf>,
+}
+
+/// Arguments of `hwcheck summarize`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SummarizeArgs {
+    /// Saved JSON reports (`hwcheck --format json`), gzipped or not, or directories holding
+    /// `*.json` / `*.json.gz` files.
+    #[arg(value_name = "DIR|FILE", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// List nodes whose report is older than this (e.g. 1h, 2d); age from the report's
+    /// generated_at, else the file's modification time.
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<String>,
+    /// Example nodes shown per failing check.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub examples: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
 }
 
 /// Arguments of `hwcheck detect`.
@@ -211,6 +342,10 @@ pub struct ImageArgs {
     /// Image reference, e.g. nvidia/cuda:11.4.1-cudnn8-runtime-ubuntu20.04.
     #[arg(value_name = "REF")]
     pub reference: String,
+    /// A variable the container is started with (as `docker run -e`); only
+    /// NVIDIA_DISABLE_REQUIRE changes the outcome.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
     /// The host to judge on.
     #[command(flatten)]
     pub host: PlanHostArgs,
@@ -285,6 +420,8 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
                 format: d.format.into(),
                 strict: d.strict,
             },
+            output_dir: d.output_dir,
+            nfd_expiry: expiry(d.nfd_expiry.as_deref(), DEFAULT_NFD_EXPIRY)?,
             requirements: d
                 .require
                 .iter()
@@ -312,7 +449,10 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
             format: a.format.into(),
         }),
         Some(Command::Image(a)) => Invocation::Plan(Plan {
-            subject: PlanSubject::Image(a.reference),
+            subject: PlanSubject::Image {
+                reference: a.reference,
+                disable_require: disable_require(&a.env)?,
+            },
             format: a.host.format.into(),
             host: plan_host(a.host),
         }),
@@ -335,8 +475,93 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
                 strict: a.strict,
             },
         }),
+        Some(Command::Watch(a)) => Invocation::Watch(watch(a)?),
+        Some(Command::Summarize(a)) => Invocation::Summarize(Summarize {
+            inputs: a.inputs,
+            max_age: a.max_age.as_deref().map(duration).transpose()?,
+            examples: a.examples,
+            format: a.format.into(),
+        }),
     };
     Ok((global, invocation))
+}
+
+/// How long NFD keeps the labels of a one-off run.
+const DEFAULT_NFD_EXPIRY: Duration = Duration::from_secs(24 * 3600);
+/// Shortest `watch --interval`.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Parses a duration option ("10m", "1h30m").
+fn duration(text: &str) -> Result<Duration, String> {
+    hwcheck_model::time::parse_duration(text)
+}
+
+/// Parses `--nfd-expiry`: "0" for none, else a duration; `default` when not given.
+fn expiry(text: Option<&str>, default: Duration) -> Result<Option<Duration>, String> {
+    match text.map(str::trim) {
+        None => Ok(Some(default)),
+        Some("0") => Ok(None),
+        Some(t) => duration(t).map(|d| (!d.is_zero()).then_some(d)),
+    }
+}
+
+/// Resolves `hwcheck watch`.
+fn watch(a: WatchArgs) -> Result<Watch, String> {
+    let interval = duration(&a.interval)?;
+    if interval < MIN_INTERVAL {
+        return Err(format!(
+            "--interval must be at least 1s, got {}",
+            a.interval
+        ));
+    }
+    if a.nfd_dir.is_none() && a.prometheus_dir.is_none() && a.report_dir.is_none() {
+        return Err(
+            "watch needs somewhere to write: --nfd-dir, --prometheus-dir and/or --report-dir"
+                .to_string(),
+        );
+    }
+    let run_timeout = duration(&a.run_timeout)?;
+    if run_timeout < MIN_INTERVAL {
+        return Err(format!(
+            "--run-timeout must be at least 1s, got {}",
+            a.run_timeout
+        ));
+    }
+    let default_expiry = (interval * 3).max(Duration::from_secs(3600));
+    Ok(Watch {
+        interval,
+        nfd_dir: a.nfd_dir,
+        prometheus_dir: a.prometheus_dir,
+        report_dir: a.report_dir,
+        nfd_expiry: expiry(a.nfd_expiry.as_deref(), default_expiry)?,
+        once: a.once,
+        run_timeout,
+        strict: a.strict,
+        depth: ProbeDepth {
+            quick: a.quick,
+            no_detect: a.no_detect,
+            runs: a.runs,
+            nvml_facts: a.nvml_facts,
+        },
+    })
+}
+
+/// NVIDIA_DISABLE_REQUIRE from `--env NAME=VALUE` entries; other names are usage errors.
+fn disable_require(env: &[String]) -> Result<Option<String>, String> {
+    let mut value = None;
+    for entry in env {
+        let (name, v) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--env {entry:?}: expected NAME=VALUE"))?;
+        if name != hwcheck_model::env_vars::NVIDIA_DISABLE_REQUIRE {
+            return Err(format!(
+                "--env {name}: only {} changes how an image starts; other variables do not affect the plan",
+                hwcheck_model::env_vars::NVIDIA_DISABLE_REQUIRE
+            ));
+        }
+        value = Some(v.to_string());
+    }
+    Ok(value)
 }
 
 /// The host of `image`/`compat`: a saved report, or a quick probe of this machine.

@@ -82,6 +82,10 @@ pub struct Doctor {
     pub machine: Machine,
     /// Printing.
     pub output: Output,
+    /// `--output-dir`: write the output there (atomically) instead of printing it.
+    pub output_dir: Option<PathBuf>,
+    /// `--nfd-expiry`: how long NFD keeps the labels; `None`: no expiry directive.
+    pub nfd_expiry: Option<Duration>,
     /// `--require` gates, parsed.
     pub requirements: Vec<Requirement>,
 }
@@ -122,8 +126,13 @@ pub struct PlanHost {
 /// What `image` or `compat` judges.
 #[derive(Clone, Debug)]
 pub enum PlanSubject {
-    /// `hwcheck image REF`.
-    Image(String),
+    /// `hwcheck image REF [--env NVIDIA_DISABLE_REQUIRE=V]`.
+    Image {
+        /// The image reference.
+        reference: String,
+        /// NVIDIA_DISABLE_REQUIRE the container is started with.
+        disable_require: Option<String>,
+    },
     /// `hwcheck compat --cuda V [--cudnn N]`.
     Cuda {
         /// CUDA runtime version.
@@ -161,6 +170,42 @@ pub struct Detect {
     pub output: Output,
 }
 
+/// `hwcheck watch`.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    /// From the start of one run to the start of the next.
+    pub interval: Duration,
+    /// Where the NFD feature file goes.
+    pub nfd_dir: Option<PathBuf>,
+    /// Where the Prometheus textfile goes.
+    pub prometheus_dir: Option<PathBuf>,
+    /// Where the JSON report goes.
+    pub report_dir: Option<PathBuf>,
+    /// How long NFD keeps the labels; `None`: no expiry directive.
+    pub nfd_expiry: Option<Duration>,
+    /// One run, then exit.
+    pub once: bool,
+    /// A run still going after this long is killed.
+    pub run_timeout: Duration,
+    /// WARN counts as FAIL for the verdict.
+    pub strict: bool,
+    /// How deep each run probes.
+    pub depth: ProbeDepth,
+}
+
+/// `hwcheck summarize`.
+#[derive(Clone, Debug)]
+pub struct Summarize {
+    /// Report files and directories of them.
+    pub inputs: Vec<PathBuf>,
+    /// Reports older than this are stale.
+    pub max_age: Option<Duration>,
+    /// Example nodes per failing check.
+    pub examples: usize,
+    /// Table, JSON or Markdown.
+    pub format: Format,
+}
+
 /// One resolved invocation.
 #[derive(Clone, Debug)]
 pub enum Invocation {
@@ -174,4 +219,8 @@ pub enum Invocation {
     Plan(Plan),
     /// `detect`.
     Detect(Detect),
+    /// `watch`.
+    Watch(Watch),
+    /// `summarize`.
+    Summarize(Summarize),
 }

@@ -102,7 +102,10 @@ fn explain_reads_stdin_and_looks_at_saved_facts() {
     assert_eq!(code, 0, "{out}{err}");
     let doc = parse(&out);
     let ids = ids(&doc["matches"]);
-    assert!(ids.contains(&"cublaslt-12-missing"), "{ids:?}");
+    assert!(
+        ids.contains(&"ort-provider-cuda-missing-cublaslt-12"),
+        "{ids:?}"
+    );
     assert!(doc["machine"].as_str().unwrap().contains("h100.json"));
     assert_eq!(doc["matches"][0]["this_machine"]["checked"], true);
 }
@@ -111,7 +114,8 @@ fn explain_reads_stdin_and_looks_at_saved_facts() {
 fn explain_unknown_text_is_exit_1_with_a_message() {
     let (code, out, _) = run(&["explain", "--no-probe", "the coffee machine is empty"]);
     assert_eq!(code, 1);
-    assert!(out.contains("no known cause"), "{out}");
+    assert!(out.contains("unknown: this text matches none"), "{out}");
+    assert!(out.contains("hwcheck --format json > report.json"), "{out}");
 }
 
 #[test]
@@ -145,14 +149,96 @@ fn explain_a_megabyte_of_garbage_is_fast_and_safe() {
         start.elapsed()
     );
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("only the first MiB"), "{out}");
+    assert!(
+        out.contains("only the first 1024 KiB were searched"),
+        "{out}"
+    );
     // A known message buried in garbage is still found.
     let mut mixed = vec![b'x'; 500_000];
     mixed.extend_from_slice(b"Error 804: forward compatibility was attempted on non supported HW");
     mixed.extend(vec![b'y'; 400_000]);
     let (code, out, _) = run_with(&["explain", "-", "--no-probe"], mixed);
     assert_eq!(code, 0);
-    assert!(out.contains("forward-compat-unsupported-hw"), "{out}");
+    assert!(
+        out.contains("pytorch-804-forward-compat-cudagetdevicecount"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_a_10_mb_paste_is_bounded_and_says_so() {
+    let mut paste =
+        b"RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+            .to_vec();
+    while paste.len() < 10 << 20 {
+        paste.extend_from_slice(b"  File \"/venv/lib/python3.11/site-packages/torch/nn/modules/module.py\", line 1501, in _call_impl\n");
+    }
+    let start = Instant::now();
+    let (code, out, err) = run_with(&["explain", "-", "--no-probe", "--format", "json"], paste);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let doc = parse(&out);
+    assert_eq!(doc["truncated"], true);
+    assert_eq!(
+        doc["matches"][0]["id"],
+        "pytorch-no-kernel-image-runtime-error"
+    );
+    assert!(!out.contains("\\\\."), "no regex in the output: {out}");
+}
+
+#[test]
+fn explain_binary_garbage_is_unknown_not_a_panic() {
+    let garbage: Vec<u8> = (0u32..65_536)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let (code, out, err) = run_with(&["explain", "-", "--no-probe"], garbage);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("unknown:") && !err.contains("panicked"),
+        "{out}{err}"
+    );
+}
+
+#[test]
+fn explain_against_a_report_from_a_newer_hwcheck_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.json");
+    std::fs::write(
+        &path,
+        r#"{"schema_version": 999, "hwcheck_version": "9.0.0"}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "explain",
+        "--facts",
+        path.to_str().unwrap(),
+        "CUDA error: out of memory",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("newer hwcheck") && err.contains("999"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_on_a_machine_without_a_driver_says_so_instead_of_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&[
+        "explain",
+        "--root",
+        dir.path().to_str().unwrap(),
+        "the coffee machine is empty",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("no usable NVIDIA driver") && !out.contains("unknown:"),
+        "{out}"
+    );
 }
 
 // ---- image / compat ----

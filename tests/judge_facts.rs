@@ -80,17 +80,14 @@ fn healthy_h100_has_no_failure() {
 }
 
 /// The report recorded on the real H100 (driver 580.159.04, onnxruntime-gpu 1.31.1 given with
-/// `--ort`, TensorRT not installed): re-judged, the GPU stack passes and the only FAIL is the
-/// TensorRT provider, naming the missing libnvinfer.so.10.
+/// `--ort`, TensorRT not installed): re-judged, the GPU stack passes and the TensorRT provider,
+/// whose optional SDK is not installed, is a WARN naming the missing libnvinfer.so.10 — a
+/// healthy box with the standard onnxruntime-gpu wheel exits 0 (issue 15).
 #[test]
 fn recorded_h100_report_rejudges_to_the_same_verdict() {
     let (code, checks) = judge("h100_recorded_ortgpu.json");
-    assert_eq!(
-        failing_ids(&checks),
-        vec!["ort.provider.tensorrt"],
-        "{checks:#?}"
-    );
-    assert_eq!(code, 1);
+    assert_eq!(failing_ids(&checks), Vec::<String>::new(), "{checks:#?}");
+    assert_eq!(code, 0);
     for id in [
         "driver.nvml",
         "driver.kernel_module_matches",
@@ -108,6 +105,7 @@ fn recorded_h100_report_rejudges_to_the_same_verdict() {
         .iter()
         .find(|c| c["id"] == "ort.provider.tensorrt")
         .expect("tensorrt row");
+    assert_eq!(trt["status"], "WARN", "{trt:#}");
     assert!(
         trt["summary"]
             .as_str()

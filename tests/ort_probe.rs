@@ -175,3 +175,30 @@ fn providers_limits_the_probed_providers_to_the_cpu_and_those_asked_for() {
     let skipped = report["facts"]["skipped"].to_string();
     assert!(skipped.contains("--providers"), "{skipped}");
 }
+
+/// On a machine without a GPU (CI), a gate on the CPU provider decides the verdict: the run
+/// exits 0 although `driver.nvml` fails there, and an unmet gate still exits 1.
+#[test]
+fn a_cpu_only_runner_can_gate_on_the_cpu_provider() {
+    let Some(lib) = reference() else { return };
+    let gpu_present = std::path::Path::new("/dev/nvidiactl").exists();
+    let (code, report) = run(
+        &["--ort", &lib, "--no-detect", "--require", "provider=cpu"],
+        &[],
+    );
+    let gate = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "require.provider")
+        .unwrap_or_else(|| panic!("no gate row: {report:#}"));
+    assert_eq!(gate["status"], "PASS", "{gate:#}");
+    assert_eq!(code, 0, "the passing gate decides: {:#}", report["counts"]);
+    if !gpu_present {
+        let (code, _) = run(
+            &["--ort", &lib, "--no-detect", "--require", "provider=cuda"],
+            &[],
+        );
+        assert_eq!(code, 1, "an unmet gate fails the run");
+    }
+}

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 /// (file name, loader) of every table.
 type Loader = fn(&Path) -> bool;
 const TABLES: [(&str, Loader); 8] = [
-    ("errors.toml", |d| errors::ErrorTable::load(Some(d)).is_ok()),
+    ("errors/cuda-runtime.toml", |d| {
+        errors::ErrorTable::load(Some(d)).is_ok()
+    }),
     ("images.toml", |d| images::ImageTable::load(Some(d)).is_ok()),
     ("cuda_driver.toml", |d| {
         cuda_driver::CudaDriverTable::load(Some(d)).is_ok()
@@ -35,6 +37,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let (name, load) = TABLES[usize::from(*first) % TABLES.len()];
     let path = dir().path().join(name);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
     if std::fs::write(&path, rest).is_ok() {
         let _ = load(dir().path());
         let _ = std::fs::remove_file(path);

@@ -4,12 +4,15 @@ use super::explain_render::{self as render, Context, Finding};
 use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Explain, Global, Machine};
 use hwcheck_compat::Tables;
-use hwcheck_judge::explain::{bound, explain, machine_status, MachineStatus, MAX_INPUT_BYTES};
+use hwcheck_judge::explain::{
+    bound, explain, machine_status, no_driver, MachineStatus, MAX_INPUT_BYTES,
+};
 use hwcheck_model::check::Check;
 use hwcheck_render::Format;
 use std::io::Read;
 
-/// Runs `hwcheck explain`: exit 0 when a known cause matched, 1 when none did.
+/// Runs `hwcheck explain`: exit 0 when a known cause matched (or the machine shows one: no
+/// driver), 1 when none did.
 pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     let input = read_text(&args.text)?;
     if input.trim().is_empty() {
@@ -20,31 +23,36 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     }
     let bounded = bound(&input);
     let tables = Tables::load(global.tables.as_deref())?;
-    let rows = explain(bounded.text, &tables.errors);
+    let matches = explain(bounded.text, &tables.errors);
     let (machine, checks) = match &args.machine {
-        Some(machine) if !rows.is_empty() => machine_checks(global, machine, &tables)?,
-        _ => ("not checked".to_string(), None),
+        Some(machine) => machine_checks(global, machine, &tables)?,
+        None => ("not checked".to_string(), None),
     };
-    let findings: Vec<Finding> = rows
-        .iter()
-        .map(|row| Finding {
-            row,
-            machine: checks
-                .as_deref()
-                .map_or(MachineStatus::NotChecked, |c| machine_status(&row.check, c)),
+    let findings: Vec<Finding> = matches
+        .into_iter()
+        .map(|m| Finding {
+            machine: checks.as_deref().map_or(MachineStatus::NotChecked, |c| {
+                machine_status(&m.row.checks, c)
+            }),
+            cause: m.cause(&tables.arch),
+            fix: m.fix(&tables.arch),
+            matched: m.matched(),
+            row: m.row,
         })
         .collect();
+    let no_driver = checks.as_deref().and_then(no_driver).cloned();
     let ctx = Context {
         machine,
         truncated: bounded.truncated,
         table_rows: tables.errors.rows.len(),
+        no_driver,
     };
     let out = match args.format {
         Format::Json => render::json(&findings, &ctx),
         _ => render::text(&findings, &ctx),
     };
     println!("{out}");
-    Ok(if findings.is_empty() {
+    Ok(if findings.is_empty() && ctx.no_driver.is_none() {
         EXIT_FAIL
     } else {
         EXIT_OK

@@ -1,233 +1,105 @@
-//! The `hwcheck image` and `hwcheck compat` commands: build the host, judge, print.
+//! The `hwcheck image` and `hwcheck compat` commands: describe the image, build the host,
+//! plan, print.
 
 use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Global, Plan, PlanHost, PlanSubject};
-use hwcheck_compat::image_ref::{classify, parse_ref, ImageKind};
+use hwcheck_compat::image_ref::{classify, parse_ref};
 use hwcheck_compat::Tables;
-use hwcheck_judge::plan::{
-    host_base, judge_target, planned_host, suggest, worst, Suggestions, Target,
-};
+use hwcheck_judge::plan::{observed_host, plan, planned_host, HostSpec, Plan as Planned};
+use hwcheck_judge::plan_image::{image_spec, runtime_spec, ImageSpec};
+use hwcheck_judge::plan_rules::Outcome;
 use hwcheck_model::check::{Check, Status};
-use hwcheck_model::facts::Facts;
 use hwcheck_model::version::DottedVersion;
 use hwcheck_render::Format;
-use serde_json::json;
+use serde_json::{json, Value};
 
-/// Writes an image tag for another CUDA version.
-type Retag = Box<dyn Fn(&DottedVersion) -> String>;
-
-/// What is being judged, for the output.
-struct Subject {
-    /// e.g. "image nvidia/cuda:11.4.1-cudnn8-runtime-ubuntu20.04".
-    title: String,
-    /// e.g. "CUDA 11.4.1, cuDNN 8, runtime, ubuntu20.04".
-    details: String,
-    /// Source URL of a table row used to read the tag, if any.
-    source: Option<String>,
-    /// How to write a suggested tag for another CUDA version, when the repository's tags
-    /// name the CUDA version (`nvidia/cuda`, `pytorch/pytorch`).
-    retag: Option<Retag>,
-}
-
-/// Runs `hwcheck image <ref>` (exit 0 PASS, 1 FAIL, 2 unknown reference) or
-/// `hwcheck compat --cuda X [--driver V] [--gpu NAME]` (exit 0 PASS, 1 FAIL).
+/// Runs `hwcheck image <ref>` or `hwcheck compat --cuda X`: exit 0 when it runs (PASS or
+/// PASS with warnings), 1 on FAIL, 2 for a reference, version or GPU hwcheck cannot read.
 pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
-    let (target, subject) = match &options.subject {
-        PlanSubject::Image(reference) => {
-            let usage =
-                |e: hwcheck_compat::image_ref::ImageRefError| AppError::Usage(e.to_string());
-            let image = parse_ref(reference).map_err(usage)?;
-            let kind = classify(&image).map_err(usage)?;
-            describe(&image.text, &kind, &tables)?
-        }
-        PlanSubject::Cuda { cuda, cudnn } => compat_subject(cuda, *cudnn)?,
-    };
-    judge_and_print(global, options, &target, subject, &tables)
-}
-
-/// The target and subject of `hwcheck compat`.
-fn compat_subject(cuda: &str, cudnn: Option<u32>) -> Result<(Target, Subject), AppError> {
-    let cuda = DottedVersion::parse(cuda).map_err(|e| AppError::Usage(format!("--cuda: {e}")))?;
-    let details = match cudnn {
-        Some(m) => format!("CUDA {cuda}, cuDNN {m}"),
-        None => format!("CUDA {cuda}"),
-    };
-    let subject = Subject {
-        title: format!("CUDA {cuda} runtime"),
-        details,
-        source: None,
-        retag: None,
-    };
-    let target = Target {
-        cuda,
-        cudnn_major: cudnn,
-        ships_compat: false,
-    };
-    Ok((target, subject))
-}
-
-fn describe(text: &str, kind: &ImageKind, tables: &Tables) -> Result<(Target, Subject), AppError> {
-    let title = format!("image {text}");
-    Ok(match kind {
-        ImageKind::Cuda(tag) => {
-            let cudnn = match (tag.cudnn, tag.cudnn_major) {
-                (true, Some(m)) => format!(", cuDNN {m}"),
-                (true, None) => ", cuDNN (major not in tag)".to_string(),
-                (false, _) => String::new(),
-            };
-            let (c, f, os) = (tag.cudnn, tag.flavour.clone(), tag.os.clone());
-            let cudnn_part = match tag.cudnn_major {
-                Some(m) if c => format!("cudnn{m}-"),
-                None if c => "cudnn-".to_string(),
-                _ => String::new(),
-            };
-            let subject = Subject {
-                title,
-                details: format!("CUDA {}{cudnn}, {f}, {os}", tag.cuda),
-                source: None,
-                retag: Some(Box::new(move |v| {
-                    format!("nvidia/cuda:{v}-{cudnn_part}{f}-{os}")
-                })),
-            };
-            let target = Target {
-                cuda: tag.cuda.clone(),
-                cudnn_major: tag.cudnn_major,
-                ships_compat: true,
-            };
-            (target, subject)
-        }
-        ImageKind::Pytorch {
-            torch,
-            cuda,
-            cudnn_major,
-            flavour,
+    let usage = |m: String| AppError::Usage(m);
+    let (spec, disable_require) = match &options.subject {
+        PlanSubject::Image {
+            reference,
+            disable_require,
         } => {
-            let (m, f) = (*cudnn_major, flavour.clone());
-            let subject = Subject {
-                title,
-                details: format!("PyTorch {torch}, CUDA {cuda}, cuDNN {m}, {f}"),
-                source: None,
-                retag: Some(Box::new(move |v| {
-                    format!(
-                        "pytorch/pytorch:<torch>-cuda{}.{}-cudnn{m}-{f}",
-                        v.major(),
-                        v.minor()
-                    )
-                })),
-            };
-            let target = Target {
-                cuda: cuda.clone(),
-                cudnn_major: Some(m),
-                ships_compat: false,
-            };
-            (target, subject)
+            let image = parse_ref(reference).map_err(|e| usage(e.to_string()))?;
+            let kind = classify(&image).map_err(|e| usage(e.to_string()))?;
+            let spec = image_spec(&image, &kind, &tables).map_err(|e| usage(e.0))?;
+            (spec, disable_require.as_deref())
         }
-        ImageKind::Ngc { framework, release } => {
-            let row = tables.images.ngc(release).ok_or_else(|| {
-                AppError::Usage(format!(
-                    "cannot judge image {text:?}: NGC release {release} is not in the images table (known: {}); use hwcheck compat --cuda X instead",
-                    tables.images.releases().join(", ")
-                ))
-            })?;
-            let unconfirmed = if row.unconfirmed { ", unconfirmed" } else { "" };
-            let cudnn = row
-                .cudnn_major
-                .map_or(String::new(), |m| format!(", cuDNN {m}"));
-            let subject = Subject {
-                title,
-                details: format!(
-                    "NGC {framework} {release}: CUDA {}{cudnn} (images table{unconfirmed})",
-                    row.cuda
-                ),
-                source: Some(row.source.clone()),
-                retag: None,
-            };
-            let target = Target {
-                cuda: row.cuda.clone(),
-                cudnn_major: row.cudnn_major,
-                ships_compat: true,
-            };
-            (target, subject)
+        PlanSubject::Cuda { cuda, cudnn } => {
+            let cuda = DottedVersion::parse(cuda).map_err(|e| usage(format!("--cuda: {e}")))?;
+            (runtime_spec(&cuda, *cudnn), None)
         }
+    };
+    let (host, host_line) = host(global, &options.host, &tables)?;
+    let planned = plan(&spec, &host, disable_require, &tables);
+    let out = match options.format {
+        Format::Json => render_json(&spec, &host_line, &planned),
+        _ => render_text(&spec, &host_line, &planned),
+    };
+    println!("{out}");
+    Ok(if planned.status == Status::Fail {
+        EXIT_FAIL
+    } else {
+        EXIT_OK
     })
 }
 
-/// The host to judge on: this machine (quick probe or `--facts`), or a planned one.
-fn host(global: &Global, args: &PlanHost, tables: &Tables) -> Result<(Facts, String), AppError> {
+/// The host to plan on: this machine (quick probe or `--facts`), or a planned one; with the
+/// line that says which.
+fn host(global: &Global, args: &PlanHost, tables: &Tables) -> Result<(HostSpec, String), AppError> {
     let usage = |m: String| AppError::Usage(m);
-    let this_host = || -> Result<Facts, AppError> {
-        crate::app::gather(global, &args.machine).map(|f| host_base(&f))
+    let this_host = || crate::app::gather(global, &args.machine);
+    let planned_line = |h: &HostSpec| {
+        let gpus: Vec<&str> = h.gpus.iter().map(|g| g.label.as_str()).collect();
+        let gpus = if h.gpus_assumed {
+            "no GPU named".to_string()
+        } else {
+            gpus.join(", ")
+        };
+        format!(
+            "planned host (assumed, nothing observed): driver {}, {gpus}",
+            h.host.driver
+        )
     };
-    let label = |planned: bool| if planned { "planned host" } else { "this host" };
     match (&args.driver, &args.gpu) {
         (Some(d), gpu) => {
             let driver = DottedVersion::parse(d).map_err(|e| usage(format!("--driver: {e}")))?;
-            let base = if gpu.is_none() {
-                Some(this_host()?)
-            } else {
-                None
+            let base = match gpu {
+                None => Some(this_host()?),
+                Some(_) => None,
             };
-            let facts = planned_host(&driver, gpu.as_deref(), base.as_ref(), tables)
+            let h = planned_host(&driver, gpu.as_deref(), base.as_ref(), tables)
                 .map_err(|e| usage(e.0))?;
-            Ok((facts, label(true).to_string()))
+            let line = planned_line(&h);
+            Ok((h, line))
         }
         (None, Some(gpu)) => {
             let base = this_host()?;
-            let driver = base.driver.nvml.driver_version.clone().ok_or_else(|| {
-                usage("--gpu needs a driver: this host has none, give --driver VERSION".to_string())
-            })?;
-            let facts =
-                planned_host(&driver, Some(gpu), Some(&base), tables).map_err(|e| usage(e.0))?;
-            Ok((facts, label(true).to_string()))
+            let driver = hwcheck_judge::stack::driver_version(&base)
+                .cloned()
+                .ok_or_else(|| {
+                    usage(
+                        "--gpu needs a driver: this host has none, give --driver VERSION"
+                            .to_string(),
+                    )
+                })?;
+            let h = planned_host(&driver, Some(gpu), None, tables).map_err(|e| usage(e.0))?;
+            let line = planned_line(&h);
+            Ok((h, line))
         }
-        (None, None) => Ok((this_host()?, label(false).to_string())),
+        (None, None) => {
+            let facts = this_host()?;
+            let h = observed_host(&facts, tables).map_err(|e| usage(e.0))?;
+            let line = format!(
+                "this host: {}",
+                hwcheck_model::summary::machine_summary(&facts)
+            );
+            Ok((h, line))
+        }
     }
-}
-
-fn judge_and_print(
-    global: &Global,
-    options: &Plan,
-    target: &Target,
-    subject: Subject,
-    tables: &Tables,
-) -> Result<u8, AppError> {
-    let (base, host_label) = host(global, &options.host, tables)?;
-    let checks = judge_target(&base, target, tables);
-    let status = worst(&checks);
-    let failed = status == Status::Fail;
-    let suggestions = failed.then(|| suggest(&base, target, tables));
-    let host_line = format!(
-        "{host_label}: {}",
-        hwcheck_model::summary::machine_summary(&base)
-    );
-    let outcome = Outcome {
-        subject,
-        host_line,
-        status,
-        checks,
-        suggestions,
-    };
-    let out = match options.format {
-        Format::Json => render_json(&outcome),
-        _ => render_text(&outcome),
-    };
-    println!("{out}");
-    Ok(if failed { EXIT_FAIL } else { EXIT_OK })
-}
-
-/// Everything one run prints: the subject, the host it was judged on, and the verdict.
-struct Outcome {
-    /// What was judged.
-    subject: Subject,
-    /// e.g. "this host: …".
-    host_line: String,
-    /// The worst status of `checks`.
-    status: Status,
-    /// Every check against the host.
-    checks: Vec<Check>,
-    /// What the host does run, when the subject fails.
-    suggestions: Option<Suggestions>,
 }
 
 fn verdict(status: Status) -> &'static str {
@@ -238,90 +110,151 @@ fn verdict(status: Status) -> &'static str {
     }
 }
 
-fn suggestion_lines(subject: &Subject, s: &Suggestions) -> Vec<String> {
-    let tag = |v: &DottedVersion| {
-        subject.retag.as_ref().map_or(String::new(), |f| {
-            format!(
-                " — e.g. {} (same variant; check the tag is published)",
-                f(v)
-            )
-        })
-    };
-    let mut lines = Vec::new();
-    if let Some(v) = &s.newest_clean {
-        lines.push(format!("newest CUDA fully supported here: {v}{}", tag(v)));
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
     }
-    if let Some(v) = s
-        .newest_running
-        .as_ref()
-        .filter(|v| Some(*v) != s.newest_clean.as_ref())
-    {
-        lines.push(format!(
-            "newest CUDA that runs here (with warnings): {v}{}",
-            tag(v)
-        ));
-    }
-    if let Some((release, cuda)) = &s.newest_ngc {
-        lines.push(format!(
-            "newest NGC release that runs here: {release} (CUDA {cuda}) — e.g. nvcr.io/nvidia/pytorch:{release}-py3"
-        ));
-    }
-    if lines.is_empty() {
-        lines.push(
-            "no CUDA release in hwcheck's tables runs here: fix the FAILs above first".into(),
-        );
-    }
-    lines
 }
 
-fn render_text(outcome: &Outcome) -> String {
-    let mut out = format!("{}\n  {}\n", outcome.subject.title, outcome.subject.details);
-    if let Some(src) = &outcome.subject.source {
-        out.push_str(&format!("  source: {src}\n"));
+/// "verdict: FAIL (worst case: the outcome depends on the GPU)".
+fn verdict_line(planned: &Planned) -> String {
+    let mut line = format!("verdict: {}", verdict(planned.status));
+    if planned.outcomes.len() > 1 {
+        line.push_str(if planned.agree {
+            " (the same for every case below)"
+        } else {
+            " (worst case: the outcome depends on the GPU, see each case)"
+        });
     }
-    out.push_str(&format!(
-        "{}\nverdict: {}\n\n",
-        outcome.host_line,
-        verdict(outcome.status)
-    ));
-    for c in &outcome.checks {
+    line
+}
+
+fn outcome_line(o: &Outcome) -> String {
+    format!(
+        "on {}: starts: {}, CUDA works: {} ({}) — {}",
+        o.gpu.label,
+        yes_no(o.starts),
+        yes_no(o.cuda_works),
+        o.how.name(),
+        verdict(o.status())
+    )
+}
+
+fn check_lines(out: &mut String, checks: &[Check]) {
+    for c in checks {
         out.push_str(&format!(
-            "  {:4} {}: {}\n",
+            "    {:4} {}: {}\n",
             c.status.label(),
             c.id,
             c.summary
         ));
-        if c.status != Status::Pass {
+        if matches!(c.status, Status::Fail | Status::Warn) {
             if let Some(fix) = &c.fix {
-                out.push_str(&format!("       fix: {fix}\n"));
+                out.push_str(&format!("         fix: {fix}\n"));
             }
         }
     }
-    if outcome.checks.is_empty() {
-        out.push_str("  (no check applies)\n");
+}
+
+fn suggestion_lines(planned: &Planned) -> Vec<String> {
+    let Some(s) = &planned.suggestions else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if let Some(t) = &s.newest_clean {
+        lines.push(format!("newest that runs natively here: {t}"));
     }
-    if let Some(s) = &outcome.suggestions {
+    if let Some(t) = s
+        .newest_running
+        .as_ref()
+        .filter(|t| Some(*t) != s.newest_clean.as_ref())
+    {
+        lines.push(format!("newest that runs here through compatibility: {t}"));
+    }
+    if lines.is_empty() {
+        lines.push(
+            "nothing of this kind in hwcheck's tables runs here: fix the FAILs above first".into(),
+        );
+    } else {
+        lines.push("(same variant; check that the tag is published)".into());
+    }
+    lines
+}
+
+fn render_text(spec: &ImageSpec, host_line: &str, planned: &Planned) -> String {
+    let mut out = format!("{}\n  {}\n", spec.title, spec.details);
+    for src in &spec.sources {
+        out.push_str(&format!("  source: {src}\n"));
+    }
+    out.push_str(&format!("{host_line}\n{}\n", verdict_line(planned)));
+    if let Some(a) = &planned.assumed {
+        out.push_str(&format!(
+            "  {:4} {}: {}\n",
+            a.status.label(),
+            a.id,
+            a.summary
+        ));
+    }
+    for o in &planned.outcomes {
+        out.push_str(&format!("\n  {}\n", outcome_line(o)));
+        check_lines(&mut out, &o.checks);
+    }
+    let lines = suggestion_lines(planned);
+    if !lines.is_empty() {
         out.push_str("\nwhat this host does run:\n");
-        for line in suggestion_lines(&outcome.subject, s) {
+        for line in lines {
             out.push_str(&format!("  {line}\n"));
         }
     }
     out.trim_end().to_string()
 }
 
-fn render_json(outcome: &Outcome) -> String {
+/// A field of every outcome when they all agree, else null.
+fn agreed<T: PartialEq + Clone + Into<Value>>(
+    planned: &Planned,
+    f: impl Fn(&Outcome) -> T,
+) -> Value {
+    let mut values = planned.outcomes.iter().map(&f);
+    match values.next() {
+        Some(first) if planned.outcomes.iter().map(&f).all(|v| v == first) => first.into(),
+        _ => Value::Null,
+    }
+}
+
+fn render_json(spec: &ImageSpec, host_line: &str, planned: &Planned) -> String {
+    let outcomes: Vec<Value> = planned
+        .outcomes
+        .iter()
+        .map(|o| {
+            json!({
+                "gpu": o.gpu.label,
+                "class": o.gpu.class.label(),
+                "starts": o.starts,
+                "cuda_works": o.cuda_works,
+                "how": o.how.name(),
+                "verdict": verdict(o.status()),
+                "checks": o.checks,
+            })
+        })
+        .collect();
     let doc = json!({
-        "subject": outcome.subject.title,
-        "details": outcome.subject.details,
-        "source": outcome.subject.source,
-        "host": outcome.host_line,
-        "verdict": verdict(outcome.status),
-        "checks": outcome.checks,
-        "suggestions": outcome.suggestions.as_ref().map(|s| json!({
-            "newest_clean_cuda": s.newest_clean.as_ref().map(|v| v.to_string()),
-            "newest_running_cuda": s.newest_running.as_ref().map(|v| v.to_string()),
-            "newest_ngc_release": s.newest_ngc.as_ref().map(|(r, _)| r.clone()),
-            "lines": suggestion_lines(&outcome.subject, s),
+        "subject": spec.title,
+        "details": spec.details,
+        "sources": spec.sources,
+        "host": host_line,
+        "verdict": verdict(planned.status),
+        "cases_agree": planned.agree,
+        "starts": agreed(planned, |o| o.starts),
+        "cuda_works": agreed(planned, |o| o.cuda_works),
+        "how": agreed(planned, |o| o.how.name()),
+        "assumed": planned.assumed,
+        "outcomes": outcomes,
+        "suggestions": planned.suggestions.as_ref().map(|s| json!({
+            "newest_clean": s.newest_clean,
+            "newest_running": s.newest_running,
+            "lines": suggestion_lines(planned),
         })),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -20,6 +20,13 @@ pub struct CcRow {
     pub cc: DottedVersion,
     /// Architecture name, e.g. "Ampere".
     pub arch: String,
+    /// First Linux driver branch that drives GPUs of this CC; `None` for Jetson (L4T).
+    pub first_driver_branch: Option<u32>,
+    /// Where `first_driver_branch` comes from.
+    pub driver_source: Option<String>,
+    /// True when no NVIDIA page states `first_driver_branch`.
+    #[serde(default)]
+    pub driver_unconfirmed: bool,
     /// First CUDA toolkit supporting it.
     pub first_cuda: DottedVersion,
     /// Last CUDA toolkit supporting it ("12" = every 12.x); `None` = still supported.
@@ -75,7 +82,39 @@ impl CcRow {
     }
 }
 
+/// Whether a driver branch drives GPUs of a compute capability.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DriverSupport {
+    /// It does (or the table has no window for this CC, e.g. Jetson).
+    Supported,
+    /// The branch predates the architecture.
+    TooOld {
+        /// First branch that drives it.
+        first: u32,
+    },
+    /// The branch no longer drives the architecture.
+    Dropped {
+        /// Last branch that drives it.
+        last: u32,
+    },
+}
+
 impl CcRow {
+    /// Whether driver `branch` (the driver's major version) drives this CC. Only discrete GPUs
+    /// (rows with a first branch) have a window; Jetson's driver comes with L4T.
+    pub fn driver_support(&self, branch: u32) -> DriverSupport {
+        let Some(first) = self.first_driver_branch else {
+            return DriverSupport::Supported;
+        };
+        if branch < first {
+            DriverSupport::TooOld { first }
+        } else if let Some(last) = self.last_driver_branch.filter(|l| branch > *l) {
+            DriverSupport::Dropped { last }
+        } else {
+            DriverSupport::Supported
+        }
+    }
+
     fn major_support(&self, major: u32) -> CudaSupport {
         if major < self.first_cuda.major() {
             CudaSupport::TooOld {
@@ -96,6 +135,16 @@ impl Row for CcRow {
     fn validate(&self) -> Result<(), String> {
         if self.cc.parts().len() != 2 {
             return Err(format!("cc must be major.minor, got {}", self.cc));
+        }
+        if let (Some(first), Some(last)) = (self.first_driver_branch, self.last_driver_branch) {
+            if first > last {
+                return Err(format!(
+                    "first_driver_branch {first} is above last_driver_branch {last}"
+                ));
+            }
+        }
+        if self.first_driver_branch.is_some() != self.driver_source.is_some() {
+            return Err("first_driver_branch and driver_source go together".to_string());
         }
         check_order("cuda", &self.first_cuda, self.last_cuda.as_ref())
     }
@@ -165,5 +214,30 @@ mod tests {
             CudaSupport::Dropped { .. }
         ));
         assert_eq!(v100.cuda_support(&v("12")), CudaSupport::Supported);
+    }
+
+    #[test]
+    fn driver_windows() {
+        let t = ArchTable::load(None).unwrap();
+        let rtx50 = t.cc(&v("12.0")).unwrap();
+        assert_eq!(
+            rtx50.driver_support(550),
+            DriverSupport::TooOld { first: 570 }
+        );
+        assert_eq!(rtx50.driver_support(570), DriverSupport::Supported);
+        let k80 = t.cc(&v("3.7")).unwrap();
+        assert_eq!(
+            k80.driver_support(535),
+            DriverSupport::Dropped { last: 470 }
+        );
+        assert!(k80.driver_unconfirmed);
+        let v100 = t.cc(&v("7.0")).unwrap();
+        assert_eq!(v100.driver_support(580), DriverSupport::Supported);
+        assert_eq!(
+            v100.driver_support(590),
+            DriverSupport::Dropped { last: 580 }
+        );
+        let orin = t.cc(&v("8.7")).unwrap();
+        assert_eq!(orin.driver_support(35), DriverSupport::Supported);
     }
 }

@@ -13,13 +13,15 @@
 
 pub mod errors;
 pub mod image_ref;
-pub mod images;
 
 pub mod arch;
 pub mod cuda_driver;
+pub mod cuda_images;
 pub mod cudnn;
 pub mod forward_compat;
 pub mod gpus;
+pub mod jetson;
+pub mod ngc;
 pub mod ort;
 pub mod rows;
 
@@ -53,10 +55,12 @@ pub enum TableError {
 /// All tables hwcheck judges with.
 #[derive(Clone, Debug)]
 pub struct Tables {
-    /// Known error messages -> cause, fix, check id (`errors.toml`).
+    /// Known failure messages -> cause, fix, check id (`errors/<family>.toml`).
     pub errors: errors::ErrorTable,
-    /// NGC container release -> CUDA version (`images.toml`).
-    pub images: images::ImageTable,
+    /// NGC container release -> CUDA, driver requirement, minimum CC (`ngc.toml`).
+    pub ngc: ngc::NgcTable,
+    /// nvidia/cuda release -> NVIDIA_REQUIRE_CUDA (`cuda_images.toml`).
+    pub cuda_images: cuda_images::CudaImageTable,
     /// CUDA toolkit -> driver (`cuda_driver.toml`).
     pub cuda_driver: cuda_driver::CudaDriverTable,
     /// Compute capability support windows (`arch.toml`).
@@ -69,6 +73,8 @@ pub struct Tables {
     pub forward_compat: forward_compat::ForwardCompatTable,
     /// ONNX Runtime release -> CUDA, cuDNN, TensorRT of its GPU build (`ort.toml`).
     pub ort: ort::OrtTable,
+    /// L4T -> JetPack -> CUDA/cuDNN/TensorRT, Jetson modules (`jetson.toml`).
+    pub jetson: jetson::JetsonTable,
 }
 
 impl Tables {
@@ -76,13 +82,15 @@ impl Tables {
     pub fn load(dir: Option<&Path>) -> Result<Self, TableError> {
         Ok(Self {
             errors: errors::ErrorTable::load(dir)?,
-            images: images::ImageTable::load(dir)?,
+            ngc: ngc::NgcTable::load(dir)?,
+            cuda_images: cuda_images::CudaImageTable::load(dir)?,
             cuda_driver: cuda_driver::CudaDriverTable::load(dir)?,
             arch: arch::ArchTable::load(dir)?,
             gpus: gpus::GpuTable::load(dir)?,
             cudnn: cudnn::CudnnTable::load(dir)?,
             forward_compat: forward_compat::ForwardCompatTable::load(dir)?,
             ort: ort::OrtTable::load(dir)?,
+            jetson: jetson::JetsonTable::load(dir)?,
         })
     }
 
@@ -90,12 +98,16 @@ impl Tables {
     #[cfg(test)]
     pub fn sources(&self) -> Vec<(&'static str, Vec<&str>)> {
         vec![
+            (errors::DIR_NAME, self.errors.sources()),
             (cuda_driver::FILE_NAME, self.cuda_driver.sources()),
             (arch::FILE_NAME, self.arch.sources()),
             (gpus::FILE_NAME, self.gpus.sources()),
             (cudnn::FILE_NAME, self.cudnn.sources()),
             (forward_compat::FILE_NAME, self.forward_compat.sources()),
             (ort::FILE_NAME, self.ort.sources()),
+            (jetson::FILE_NAME, self.jetson.sources()),
+            (ngc::FILE_NAME, self.ngc.sources()),
+            (cuda_images::FILE_NAME, self.cuda_images.sources()),
         ]
     }
 

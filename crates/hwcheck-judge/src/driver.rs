@@ -1,26 +1,29 @@
 //! Driver checks: NVML, kernel module vs user-space libraries, `cuInit`.
 
+use super::cuinit;
 use super::stack::{self, CONTAINER_GPU_FIX, NO_DRIVER, RELOAD_FIX};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckKind};
-use hwcheck_model::facts::{Component, CudaDriverApiFacts, Facts, ProbeError, SKIPPED_CUINIT};
+use hwcheck_model::facts::{Component, Facts, ProbeError};
 use hwcheck_model::version::DottedVersion;
 
 const NVML: CheckKind = CheckKind::DriverNvml;
 const KERNEL: CheckKind = CheckKind::DriverKernelModuleMatches;
-const CUINIT: CheckKind = CheckKind::DriverCudaInit;
 
 /// Judges the driver.
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     vec![
         nvml(facts, tables),
         kernel_module_matches(facts),
-        cuda_init(facts),
+        cuinit::cuda_init(facts),
     ]
 }
 
 fn nvml(facts: &Facts, tables: &Tables) -> Check {
     let n = &facts.driver.nvml;
+    if stack::is_jetson(facts) && n.driver_version.is_none() {
+        return jetson_nvml(facts);
+    }
     match (&n.error, &n.driver_version) {
         (None, Some(version)) => nvml_answered(facts, tables, version),
         (Some(error), _) => nvml_failed(facts, error),
@@ -67,6 +70,19 @@ fn nvml_answered(facts: &Facts, tables: &Tables, version: &DottedVersion) -> Che
     }
 }
 
+/// NVML on a Jetson: absent on Xavier/JetPack 5, limited on Orin; never "no driver".
+fn jetson_nvml(facts: &Facts) -> Check {
+    let check = Check::skip(
+        NVML,
+        "NVML is not part of L4T on this Jetson (absent on JetPack 5 and Xavier, limited on Orin): \
+         the driver is L4T's, judged through libcuda (driver.cuda_init, platform.jetson)",
+    );
+    match &facts.driver.nvml.error {
+        Some(e) => check.with_evidence(format!("NVML error {}: {}", e.code, e.message)),
+        None => check,
+    }
+}
+
 fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
     let seen = format!("NVML error {}: {}", error.code, error.message);
     let container = stack::in_container(facts);
@@ -76,6 +92,17 @@ fn nvml_failed(facts: &Facts, error: &ProbeError) -> Check {
         .map_or("?".to_string(), DottedVersion::to_string);
     let check = match error.code.normalized().as_str() {
         _ if stack::driver_absent(facts) => return no_driver(facts, Some(error)),
+        _ if stack::is_wsl(facts) => Check::fail(
+            NVML,
+            format!("the Windows driver's libnvidia-ml.so.1 cannot be used in WSL: {}", error.code),
+        )
+        .with_fix(format!(
+            "See platform.wsl: a Linux NVIDIA driver inside WSL, or {} missing from the loader's \
+             path, are the usual causes. {}",
+            stack::WSL_LIB_DIR,
+            stack::WSL_DRIVER_FIX
+        ))
+        .with_source(stack::WSL_GUIDE),
         "libloadingerror" | "librarynotfound" | "notfound" => Check::fail(
             NVML,
             format!("NVIDIA kernel module {kernel_text} is loaded but libnvidia-ml.so.1 cannot be loaded"),
@@ -145,7 +172,17 @@ fn no_driver(facts: &Facts, error: Option<&ProbeError>) -> Check {
         .kernel_module
         .as_ref()
         .and_then(|k| k.version.as_ref());
-    let check = if stack::in_container(facts) {
+    let check = if stack::is_wsl(facts) {
+        Check::fail(
+            NVML,
+            format!(
+                "no NVIDIA driver reaches this WSL 2 distribution: {} has no libcuda and {lib}",
+                stack::WSL_LIB_DIR
+            ),
+        )
+        .with_fix(stack::WSL_DRIVER_FIX)
+        .with_source(stack::WSL_GUIDE)
+    } else if stack::in_container(facts) {
         let summary = match host_module {
             Some(v) => format!(
                 "no NVIDIA driver in this container: no /dev/nvidia* devices and {lib}, although the host's kernel module {v} is loaded (no GPU was passed in)"
@@ -245,119 +282,11 @@ fn kernel_module_matches(facts: &Facts) -> Check {
     evidence.fold(check, Check::with_evidence)
 }
 
-fn cuda_init(facts: &Facts) -> Check {
-    if stack::driver_absent(facts) {
-        return Check::skip(CUINIT, NO_DRIVER);
-    }
-    if facts.skipped.iter().any(|s| s == SKIPPED_CUINIT) {
-        return Check::skip(CUINIT, SKIPPED_CUINIT);
-    }
-    let Some(api) = facts.cuda_driver_api.as_ref() else {
-        return no_libcuda(facts);
-    };
-    let check = match (&api.init_error, api.device_count) {
-        (None, Some(0)) => no_device(facts, "cuInit succeeded but CUDA sees no device"),
-        (None, count) => {
-            let version = api
-                .driver_api_version
-                .as_ref()
-                .map_or(String::new(), |v| format!(", driver API {v}"));
-            let devices = count.map_or(String::new(), |c| format!(", {c} device(s)"));
-            Check::pass(CUINIT, format!("cuInit succeeded{version}{devices}"))
-        }
-        (Some(error), _) => cuda_init_failed(facts, api, error),
-    };
-    let check = match &api.library_path {
-        Some(p) => check.with_evidence(format!("libcuda loaded: {p}")),
-        None => check,
-    };
-    match &api.init_error {
-        Some(e) => check.with_evidence(format!("cuInit: {} ({})", e.code, e.message)),
-        None => check,
-    }
-}
-
-fn no_libcuda(facts: &Facts) -> Check {
-    if stack::libs(facts, Component::Libcuda).next().is_some() {
-        return Check::skip(CUINIT, "cuInit was not probed");
-    }
-    Check::fail(
-        CUINIT,
-        "libcuda.so.1 was not found: no CUDA program can start",
-    )
-    .with_fix(if stack::in_container(facts) {
-        "The container toolkit mounts libcuda only with the compute capability: set \
-         NVIDIA_DRIVER_CAPABILITIES=compute,utility (or all) and start the container with --gpus all."
-    } else {
-        "Install the driver's CUDA library (the libnvidia-compute / libcuda1 package of the installed \
-         driver branch) or reinstall the driver."
-    })
-}
-
-fn no_device(facts: &Facts, summary: &str) -> Check {
-    let check = Check::fail(CUINIT, summary);
-    match stack::var(facts, hwcheck_model::env_vars::CUDA_VISIBLE_DEVICES) {
-        Some(value) => check
-            .with_evidence(format!("CUDA_VISIBLE_DEVICES={value:?}"))
-            .with_fix(format!(
-                "CUDA_VISIBLE_DEVICES={value:?} may hide the GPUs (see environment.cuda_visible_devices): \
-                 unset it or list valid GPU indices or UUIDs."
-            )),
-        None => check.with_fix(
-            "Check that `nvidia-smi` lists the GPU; in a container start it with --gpus all; look in \
-             `dmesg` for NVIDIA errors.",
-        ),
-    }
-}
-
-/// Maps a cuInit failure to its cause. Codes from the CUDA driver API (cuda.h).
-fn cuda_init_failed(facts: &Facts, api: &CudaDriverApiFacts, error: &ProbeError) -> Check {
-    let code = api.init_code.unwrap_or(-1);
-    let name = error.code.normalized();
-    let libcuda = api.library_path.as_deref().unwrap_or("libcuda.so.1");
-    match (code, name.as_str()) {
-        (100, _) | (_, "nodevice") => {
-            no_device(facts, "cuInit: no CUDA-capable device (CUDA_ERROR_NO_DEVICE, 100)")
-        }
-        (803, _) | (_, "systemdrivermismatch") => Check::fail(
-            CUINIT,
-            format!(
-                "cuInit: CUDA_ERROR_SYSTEM_DRIVER_MISMATCH (803): {libcuda} does not match the kernel module {}",
-                stack::kernel_version(facts).map_or("?".to_string(), |v| v.to_string())
-            ),
-        )
-        .with_fix(
-            "If that libcuda is a cuda-compat copy (…/compat/), remove its directory from LD_LIBRARY_PATH \
-             and /etc/ld.so.conf.d (see cuda.forward_compat); otherwise reboot or reinstall so libcuda \
-             and the kernel module have the same version.",
-        ),
-        (804, _) | (_, "compatnotsupportedondevice") => Check::fail(
-            CUINIT,
-            "cuInit: CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE (804): forward compatibility was attempted on a GPU that does not support it",
-        )
-        .with_fix(
-            "Remove the cuda-compat directory from LD_LIBRARY_PATH / ld.so.conf (or use an image whose CUDA \
-             the host driver supports), and upgrade the host driver to one that supports this CUDA version.",
-        ),
-        (35, _) | (_, "insufficientdriver") => Check::fail(
-            CUINIT,
-            "cuInit: CUDA_ERROR_INSUFFICIENT_DRIVER (35): the kernel driver is older than this libcuda needs",
-        )
-        .with_fix("Upgrade the NVIDIA driver (see cuda.runtime.driver_sufficient for the version needed)."),
-        _ => Check::fail(
-            CUINIT,
-            format!("cuInit failed: {} ({})", error.code, error.message),
-        )
-        .with_fix(
-            "Run a CUDA sample (deviceQuery) to see the same failure; look in `dmesg` for NVIDIA Xid \
-             errors; a reboot clears a wedged driver.",
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CUINIT: CheckKind = CheckKind::DriverCudaInit;
     use crate::testkit::{status, tables, FactsBuilder};
     use hwcheck_model::check::Status;
 
@@ -478,47 +407,5 @@ mod tests {
         let mut facts = FactsBuilder::h100().build();
         facts.driver.kernel_module = None;
         assert_eq!(status(&judge(&facts, &tables()), KERNEL), Status::Skip);
-    }
-
-    #[test]
-    fn cuinit_errors_have_causes() {
-        let cases = [
-            ("CUDA_ERROR_SYSTEM_DRIVER_MISMATCH", 803, "803"),
-            ("CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE", 804, "804"),
-            ("CUDA_ERROR_INSUFFICIENT_DRIVER", 35, "35"),
-            ("CUDA_ERROR_UNKNOWN", 999, "cuInit failed"),
-        ];
-        for (name, code, text) in cases {
-            let checks = run(FactsBuilder::h100().cuinit(Some((name, code)), 0));
-            let c = checks.iter().find(|c| c.id == CUINIT).unwrap();
-            assert_eq!(c.status, Status::Fail, "{name}");
-            assert!(c.summary.contains(text), "{name}: {}", c.summary);
-        }
-    }
-
-    #[test]
-    fn no_device_mentions_cuda_visible_devices() {
-        let b = FactsBuilder::h100()
-            .cuinit(Some(("CUDA_ERROR_NO_DEVICE", 100)), 0)
-            .env("CUDA_VISIBLE_DEVICES", "");
-        let checks = run(b);
-        let c = checks.iter().find(|c| c.id == CUINIT).unwrap();
-        assert_eq!(c.status, Status::Fail);
-        assert!(c.fix.as_deref().unwrap().contains("CUDA_VISIBLE_DEVICES"));
-    }
-
-    #[test]
-    fn quick_runs_skip_cuinit() {
-        let mut facts = FactsBuilder::h100().build();
-        facts.cuda_driver_api = None;
-        facts.skipped.push(SKIPPED_CUINIT.to_string());
-        assert_eq!(status(&judge(&facts, &tables()), CUINIT), Status::Skip);
-    }
-
-    #[test]
-    fn missing_libcuda_fails_cuinit() {
-        let mut facts = FactsBuilder::h100().without(Component::Libcuda).build();
-        facts.cuda_driver_api = None;
-        assert_eq!(status(&judge(&facts, &tables()), CUINIT), Status::Fail);
     }
 }

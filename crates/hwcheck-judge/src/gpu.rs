@@ -1,7 +1,7 @@
 //! Per-GPU checks: compute capability against the CUDA runtimes and cuDNN found, and health.
 
 use super::stack::{self, Runtime, NO_DRIVER};
-use hwcheck_compat::arch::{CcRow, CudaSupport};
+use hwcheck_compat::arch::{CcRow, CudaSupport, DriverSupport};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::{Component, Facts, GpuFacts};
@@ -85,7 +85,7 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         (Some(cc), _) => (cc.clone(), format!("CC {cc} reported by NVML")),
         (None, Some(row)) => (
             row.cc.clone(),
-            format!("CC {} from gpus.toml ({})", row.cc, row.model),
+            format!("CC {} from gpus.toml ({})", row.cc, row.name),
         ),
         (None, None) => {
             return Check::warn(
@@ -113,6 +113,13 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         );
     };
     let mut findings = Findings::new();
+    let mut sources = vec![row.source.clone()];
+    if let Some((problem, fix, source)) =
+        stack::driver_version(facts).and_then(|d| driver_finding(row, &cc, d))
+    {
+        findings.add(Status::Fail, problem, fix);
+        sources.push(source);
+    }
     let primary = stack::primary_runtime(runtimes);
     let mut supported_by = Vec::new();
     for rt in runtimes {
@@ -129,7 +136,6 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
             None => supported_by.push(format!("CUDA {}", rt.version)),
         }
     }
-    let mut sources = vec![row.source.clone()];
     for (cudnn, path) in cudnn_versions(facts) {
         let cuda = primary.map(|p| &p.version);
         match cudnn_finding(tables, row, &cc, &cudnn, cuda) {
@@ -168,6 +174,44 @@ fn compute_capability(g: &GpuFacts, facts: &Facts, tables: &Tables, runtimes: &[
         check = check.with_evidence(rt.describe());
     }
     with_model(sources.into_iter().fold(check, Check::with_source))
+}
+
+/// Why driver `driver` cannot drive a GPU of this CC at all (its branch predates the
+/// architecture, or no longer supports it), with the fix and source; `None` when it can.
+pub fn driver_finding(
+    row: &CcRow,
+    cc: &DottedVersion,
+    driver: &DottedVersion,
+) -> Option<(String, String, String)> {
+    let branch = driver.major();
+    let unconfirmed = if row.driver_unconfirmed {
+        " (branch unconfirmed: no NVIDIA page read states it)"
+    } else {
+        ""
+    };
+    let source = row
+        .driver_source
+        .clone()
+        .unwrap_or_else(|| row.source.clone());
+    match row.driver_support(branch) {
+        DriverSupport::Supported => None,
+        DriverSupport::TooOld { first } => Some((
+            format!(
+                "driver {driver} (R{branch}) predates {} (CC {cc}): GPUs of this architecture need the R{first} branch or newer{unconfirmed}",
+                row.arch
+            ),
+            format!("Install an R{first} or newer driver; no CUDA version or image can work around a driver that cannot drive the GPU."),
+            source,
+        )),
+        DriverSupport::Dropped { last } => Some((
+            format!(
+                "driver {driver} (R{branch}) no longer supports {} (CC {cc}): R{last} was the last branch for it",
+                row.arch
+            ),
+            format!("Install an R{last} driver (the legacy branch for this GPU), or move the work to a newer GPU."),
+            row.source.clone(),
+        )),
+    }
 }
 
 /// Why a CUDA runtime cannot drive this CC, with the fix; `None` when it can.
@@ -410,6 +454,40 @@ mod tests {
         assert_eq!(c.status, Status::Fail);
         assert!(c.summary.contains("needs CUDA >= 12.8"), "{}", c.summary);
         assert!(c.evidence.iter().any(|e| e.contains("from gpus.toml")));
+    }
+
+    #[test]
+    fn blackwell_on_a_550_driver_blames_the_driver_not_cuda() {
+        let b = FactsBuilder::h100()
+            .driver("550.144.03", "12.4")
+            .edit_gpu(0, |g| {
+                g.name = "NVIDIA GeForce RTX 5090".to_string();
+                g.compute_capability = None;
+            });
+        let c = only(&run(b), CC).clone();
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.summary.contains("predates Blackwell")
+                && c.summary.contains("R570")
+                && !c.summary.contains("unconfirmed"),
+            "{}",
+            c.summary
+        );
+        assert!(c.fix.unwrap().starts_with("Install an R570"));
+        assert!(c.sources.iter().any(|s| s.contains("570.86.16")));
+    }
+
+    #[test]
+    fn kepler_on_a_535_driver_is_past_its_last_branch() {
+        let b = FactsBuilder::h100()
+            .driver("535.183.01", "12.2")
+            .edit_gpu(0, |g| {
+                g.name = "Tesla K80".to_string();
+                g.compute_capability = None;
+            });
+        let c = only(&run(b), CC).clone();
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.summary.contains("R470 was the last"), "{}", c.summary);
     }
 
     #[test]

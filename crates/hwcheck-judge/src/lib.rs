@@ -7,17 +7,25 @@
 )]
 #![warn(missing_docs)]
 
+pub mod causes;
 pub mod cuda;
 pub mod cudnn;
+pub mod cuinit;
 pub mod detection;
+pub mod devices;
 pub mod driver;
 pub mod environment;
 pub mod explain;
 pub mod gpu;
+pub mod jetson;
+pub mod kind;
 pub mod libraries;
 pub mod load_problems;
 pub mod ort;
 pub mod plan;
+pub mod plan_image;
+pub mod plan_ngc;
+pub mod plan_rules;
 pub mod remedies;
 pub mod require;
 pub mod requirements;
@@ -26,6 +34,7 @@ pub mod stack;
 pub mod tensorrt;
 #[cfg(test)]
 pub mod testkit;
+pub mod wsl;
 
 use hwcheck_compat::Tables;
 use hwcheck_model::check::Check;
@@ -43,9 +52,14 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(libraries::judge(facts, tables));
     checks.extend(load_problems::judge(facts, tables));
     checks.extend(environment::judge(facts, tables));
+    checks.push(kind::judge(facts));
+    checks.push(devices::judge(facts));
+    checks.push(wsl::judge(facts, tables));
+    checks.push(jetson::judge(facts, tables));
     checks.extend(ort::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
     checks.extend(security::judge(facts, tables));
     remedies::propose(facts, &mut checks);
+    causes::link(&mut checks);
     checks
 }

@@ -236,10 +236,46 @@ fn provider_check(
             if let Some(r) = row.filter(|_| why.used_table) {
                 check = with_row(check, r);
             }
-            check.with_fix(why.fix)
+            check = check.with_fix(why.fix);
+            let mut missing: Vec<String> = soname_in_error(&e.message).into_iter().collect();
+            for m in &probe.missing_libraries {
+                if !missing.contains(m) {
+                    missing.push(m.clone());
+                }
+            }
+            match optional_sdk_missing(probe, &missing) {
+                Some(sdk) if !ort.requested_providers.contains(&probe.provider) => {
+                    check.status = Status::Warn;
+                    check.summary = format!(
+                        "{label}: not usable here: {sdk} not installed ({} missing; only the {} provider needs it: --providers {} or --require provider={} makes this a FAIL)",
+                        missing.join(", "),
+                        probe.provider.label(),
+                        probe.provider.short_name(),
+                        probe.provider.short_name()
+                    );
+                    check
+                }
+                _ => check,
+            }
         }
     };
     check
+}
+
+/// The SDK named by `missing` when every missing library belongs to the optional SDK only
+/// `probe`'s provider needs (TensorRT for the TensorRT provider): "TensorRT 10".
+fn optional_sdk_missing(probe: &ProviderProbe, missing: &[String]) -> Option<String> {
+    if probe.provider != Provider::Tensorrt || missing.is_empty() {
+        return None;
+    }
+    let majors: Vec<u32> = missing
+        .iter()
+        .map(|m| match classify_missing(m) {
+            Missing::Tensorrt(major) => Some(major),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    majors.first().map(|m| format!("TensorRT {m}"))
 }
 
 fn session_check(id: &CheckId, label: &str, probe: &ProviderProbe, ort: &OrtFacts) -> Check {
@@ -836,7 +872,16 @@ mod tests {
             "Failed to load library libonnxruntime_providers_tensorrt.so with error: libnvinfer.so.10: cannot open shared object file: No such file or directory",
             &["libnvinfer.so.10", "libnvonnxparser.so.10"],
         );
-        let facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
+        let mut facts = facts_with(vec![gpu_install("1.31.1", probe)], Vec::new());
+        // Not asked for: the optional SDK's absence is a WARN, with the same fix.
+        let c = find(&judge(&facts, &Tables::embedded()), "ort.provider.tensorrt").clone();
+        assert_eq!(c.status, Status::Warn);
+        assert!(c
+            .summary
+            .contains("not usable here: TensorRT 10 not installed"));
+        assert!(c.fix.as_deref().unwrap().contains("tensorrt-cu13"));
+        // Asked for with --providers tensorrt: a FAIL.
+        facts.ort.requested_providers = vec![Provider::Tensorrt];
         let checks = judge(&facts, &Tables::embedded());
         let c = find(&checks, "ort.provider.tensorrt");
         assert_eq!(c.status, Status::Fail);

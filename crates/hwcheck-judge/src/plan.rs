@@ -1,230 +1,229 @@
-//! Planning: will a CUDA runtime (from an image tag, or `--cuda X`) run on this host, or on a
-//! planned one (`--driver`, `--gpu`)?
+//! Planning: will an image (or a CUDA runtime, `hwcheck compat`) start and run CUDA on this
+//! host, or on a planned one (`--driver`, `--gpu`)?
 //!
-//! No rule lives here. A hypothetical runtime is written into a copy of the host's facts (a
-//! libcudart of that version picked by the loader, the image's toolkit with its cuda-compat
-//! libcuda, a cuDNN of the image's major) and the doctor's own judges ([`crate::judge`])
-//! decide; only the checks about the driver, GPUs, CUDA and cuDNN are kept.
+//! The image is described by [`crate::plan_image`], the rules are in [`crate::plan_rules`].
+//! A planned host is never "observed": its driver is an assumption, said so in a SKIP check.
+//! When no GPU is known the outcome is given per GPU class that matters (data center,
+//! workstation, GeForce) and the verdict is the worst of them.
 
-use hwcheck_compat::cuda_driver::Platform;
+use crate::plan_image::{alternatives, ImageSpec};
+use crate::plan_rules::{outcome, How, Outcome, PlanGpu, PlanHost};
+use hwcheck_compat::gpus::{toolkit_brand, GpuClass};
 use hwcheck_compat::Tables;
-use hwcheck_model::check::{Area, Check, Status};
-use hwcheck_model::facts::{
-    Component, CudaDriverApiFacts, Facts, FoundVia, GpuFacts, KernelModuleFacts, LibraryFacts,
-    ToolkitFacts, VersionSource, SCHEMA_VERSION,
-};
+use hwcheck_model::check::{Check, CheckKind, Status};
+use hwcheck_model::facts::Facts;
 use hwcheck_model::version::DottedVersion;
 
-/// Areas whose checks decide whether a runtime runs on a host.
-pub const AREAS: [Area; 4] = [Area::Driver, Area::Gpu, Area::Cuda, Area::Cudnn];
-
-/// A CUDA runtime to judge.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    /// CUDA version, e.g. 11.4.1.
-    pub cuda: DottedVersion,
-    /// cuDNN major it ships, when any.
-    pub cudnn_major: Option<u32>,
-    /// True when it ships the cuda-compat libcuda (NVIDIA's CUDA images do).
-    pub ships_compat: bool,
-}
-
-/// Why a planned host cannot be built from `--driver` / `--gpu`.
+/// Why a host cannot be planned for (a usage error).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct PlanError(pub String);
 
-/// The host part of `facts` that a container sees: driver, kernel module, GPUs, the driver's
-/// libcuda/NVML; nothing of the host's own CUDA toolkit, libraries, environment or ORT.
-pub fn host_base(facts: &Facts) -> Facts {
-    Facts {
-        schema_version: facts.schema_version,
-        hwcheck_version: facts.hwcheck_version.clone(),
-        host: facts.host.clone(),
-        driver: facts.driver.clone(),
-        gpus: facts.gpus.clone(),
-        cuda_driver_api: facts.cuda_driver_api.clone(),
-        libraries: facts
-            .libraries
-            .iter()
-            .filter(|l| {
-                matches!(l.component, Component::Libcuda | Component::Nvml)
-                    && !l.found_via.contains(&FoundVia::CudaCompat)
-            })
-            .cloned()
-            .collect(),
-        ..Facts::default()
-    }
+/// The host a plan is judged on.
+#[derive(Clone, Debug)]
+pub struct HostSpec {
+    /// Driver and its CUDA.
+    pub host: PlanHost,
+    /// GPUs (or GPU classes) to judge.
+    pub gpus: Vec<PlanGpu>,
+    /// False for a planned host: nothing about it was observed.
+    pub observed: bool,
+    /// True when `gpus` are GPU classes standing in for an unknown GPU.
+    pub gpus_assumed: bool,
 }
 
-/// A planned host: `driver` (its CUDA version from the toolkit table) and optionally one GPU
-/// named `gpu` (compute capability from the GPU table). `base` supplies the GPUs when `gpu`
-/// is `None` (this host's GPUs with another driver).
+/// A planned host: driver `driver`, and the GPU named `gpu` (or, when `None`, the GPUs of
+/// `base`, else every GPU class that matters).
 pub fn planned_host(
     driver: &DottedVersion,
     gpu: Option<&str>,
     base: Option<&Facts>,
     tables: &Tables,
-) -> Result<Facts, PlanError> {
-    let cuda = tables
-        .cuda_driver
-        .newest_supported(driver, Platform::Linux)
-        .map(|r| DottedVersion::from_parts(&[r.cuda.major(), r.cuda.minor()]));
-    let mut facts = Facts {
-        schema_version: SCHEMA_VERSION,
-        hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
-        ..Facts::default()
+) -> Result<HostSpec, PlanError> {
+    let (gpus, gpus_assumed) = match gpu {
+        Some(name) => (vec![planned_gpu(name, tables)?], false),
+        None => base.map_or_else(|| (class_scenarios(), true), |f| facts_gpus(f, tables)),
     };
-    facts.host.os = "linux".to_string();
-    facts.host.arch = std::env::consts::ARCH.to_string();
-    facts.gpus = match gpu {
-        Some(name) => vec![planned_gpu(name, tables)?],
-        None => base.map(|b| b.gpus.clone()).unwrap_or_default(),
-    };
-    let nvml = &mut facts.driver.nvml;
-    nvml.driver_version = Some(driver.clone());
-    nvml.cuda_driver_version = cuda.clone();
-    // No GPU named and none known: the GPU count is unknown, not zero.
-    let count = (!facts.gpus.is_empty()).then_some(facts.gpus.len() as u32);
-    nvml.device_count = count;
-    facts.driver.kernel_module = Some(KernelModuleFacts {
-        version: Some(driver.clone()),
-        flavour: None,
-        raw: format!("planned driver {driver}"),
-    });
-    facts.cuda_driver_api = Some(CudaDriverApiFacts {
-        library_path: Some("/usr/lib/x86_64-linux-gnu/libcuda.so.1".to_string()),
-        driver_api_version: cuda,
-        init_error: None,
-        init_code: Some(0),
-        device_count: count,
-    });
-    facts.libraries.push(library(
-        Component::Libcuda,
-        "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
-        "libcuda.so.1",
-        driver.clone(),
-        FoundVia::LdconfigCache,
-    ));
-    Ok(facts)
-}
-
-fn planned_gpu(name: &str, tables: &Tables) -> Result<GpuFacts, PlanError> {
-    let row = tables.gpus.model(name).ok_or_else(|| {
-        PlanError(format!(
-            "unknown GPU {name:?}: not in the GPU table (try a model name such as H100, A100, L4, T4, RTX 4090)"
-        ))
-    })?;
-    Ok(GpuFacts {
-        index: 0,
-        name: name.to_string(),
-        compute_capability: Some(row.cc.clone()),
-        ..GpuFacts::default()
+    Ok(HostSpec {
+        host: PlanHost {
+            driver: driver.clone(),
+            cuda: None,
+        },
+        gpus,
+        observed: false,
+        gpus_assumed,
     })
 }
 
-fn library(
-    component: Component,
-    path: &str,
-    soname: &str,
-    version: DottedVersion,
-    via: FoundVia,
-) -> LibraryFacts {
-    LibraryFacts {
-        soname: Some(soname.to_string()),
-        version: Some(version),
-        version_source: Some(VersionSource::VersionFile),
-        found_via: vec![via],
-        loader_selected: true,
-        ..LibraryFacts::new(component, path)
-    }
+/// This host, from its facts: its driver (NVML, else the kernel module) and GPUs.
+pub fn observed_host(facts: &Facts, tables: &Tables) -> Result<HostSpec, PlanError> {
+    let driver = crate::stack::driver_version(facts).cloned().ok_or_else(|| {
+        PlanError(
+            "this host has no NVIDIA driver hwcheck can read (run `hwcheck` to see why); give --driver VERSION to plan for one"
+                .to_string(),
+        )
+    })?;
+    let (gpus, gpus_assumed) = facts_gpus(facts, tables);
+    Ok(HostSpec {
+        host: PlanHost {
+            driver,
+            cuda: facts.driver.nvml.cuda_driver_version.clone(),
+        },
+        gpus,
+        observed: true,
+        gpus_assumed,
+    })
 }
 
-/// `base` with `target` installed the way a CUDA image installs it: the toolkit (its full
-/// version), its libcudart (major.minor: a runtime is judged against its release's GA driver),
-/// cuDNN of the image's major, and, for images that ship cuda-compat, its libcuda, which the
-/// NVIDIA Container Toolkit puts first only when it is newer than the host's driver.
-pub fn with_runtime(base: &Facts, target: &Target, tables: &Tables) -> Facts {
-    let mut facts = base.clone();
-    let cuda = &target.cuda;
-    let root = format!("/usr/local/cuda-{}.{}", cuda.major(), cuda.minor());
-    let soname = if cuda.major() == 11 {
-        "libcudart.so.11.0".to_string()
+/// The GPU a person named with `--gpu`: a usage error lists close names when unknown.
+pub fn planned_gpu(name: &str, tables: &Tables) -> Result<PlanGpu, PlanError> {
+    let row = tables
+        .gpus
+        .lookup(name)
+        .map_err(|e| PlanError(e.to_string()))?;
+    let unconfirmed = if row.unconfirmed {
+        ", CC unconfirmed"
     } else {
-        format!("libcudart.so.{}", cuda.major())
+        ""
     };
-    facts.libraries.push(library(
-        Component::Cudart,
-        &format!("{root}/lib64/{soname}"),
-        &soname,
-        DottedVersion::from_parts(&[cuda.major(), cuda.minor()]),
-        FoundVia::CudaToolkit,
-    ));
-    if let Some(major) = target.cudnn_major {
-        let soname = format!("libcudnn.so.{major}");
-        facts.libraries.push(library(
-            Component::Cudnn,
-            &format!("/usr/lib/x86_64-linux-gnu/{soname}"),
-            &soname,
-            DottedVersion::from_parts(&[major]),
-            FoundVia::LdconfigCache,
-        ));
-    }
-    let compat = target
-        .ships_compat
-        .then(|| tables.cuda_driver.release(cuda))
-        .flatten()
-        .and_then(|r| r.driver(Platform::Linux).cloned());
-    if let Some(version) = &compat {
-        let host_driver = facts.driver.nvml.driver_version.clone().or_else(|| {
-            facts
-                .driver
-                .kernel_module
-                .as_ref()
-                .and_then(|k| k.version.clone())
-        });
-        let newer = host_driver.is_some_and(|d| version > &d);
-        if newer {
-            for lib in facts
-                .libraries
-                .iter_mut()
-                .filter(|l| l.component == Component::Libcuda)
-            {
-                lib.loader_selected = false;
-            }
+    Ok(PlanGpu {
+        label: format!("{} (CC {}{unconfirmed})", row.name, row.cc),
+        class: row.class,
+        cc: Some(row.cc.clone()),
+        brand: toolkit_brand(&row.name, row.class),
+    })
+}
+
+/// The GPUs in facts; every class when there are none, or when a GPU's class is unknown.
+fn facts_gpus(facts: &Facts, tables: &Tables) -> (Vec<PlanGpu>, bool) {
+    let mut out = Vec::new();
+    for g in &facts.gpus {
+        let row = tables.gpus.model(&g.name);
+        let cc = g
+            .compute_capability
+            .clone()
+            .or_else(|| row.map(|r| r.cc.clone()));
+        match tables.gpus.class(&g.name) {
+            Some((class, _)) => out.push(PlanGpu {
+                label: format!("GPU {} ({})", g.index, g.name),
+                class,
+                cc,
+                brand: toolkit_brand(row.map_or(&g.name, |r| &r.name), class),
+            }),
+            None => out.extend(class_scenarios().into_iter().map(|mut s| {
+                s.label = format!(
+                    "GPU {} ({}) if it is a {}",
+                    g.index,
+                    g.name,
+                    s.class.label()
+                );
+                s.cc = cc.clone();
+                s
+            })),
         }
-        let mut copy = library(
-            Component::Libcuda,
-            &format!("{root}/compat/libcuda.so.1"),
-            "libcuda.so.1",
-            version.clone(),
-            FoundVia::CudaCompat,
-        );
-        copy.loader_selected = newer;
-        facts.libraries.push(copy);
     }
-    facts.toolkits.push(ToolkitFacts {
-        root,
-        is_default: true,
-        version: Some(cuda.clone()),
-        problem: None,
-        compat_libcuda_version: compat,
-    });
-    facts
+    if out.is_empty() {
+        (class_scenarios(), true)
+    } else {
+        (out, false)
+    }
 }
 
-/// The doctor's checks about driver, GPUs, CUDA and cuDNN for `target` on `base`.
-pub fn judge_target(base: &Facts, target: &Target, tables: &Tables) -> Vec<Check> {
-    let facts = with_runtime(base, target, tables);
-    let mut checks: Vec<Check> = crate::judge(&facts, tables)
-        .into_iter()
-        .filter(|c| AREAS.contains(&c.area))
+/// One stand-in per GPU class whose outcome can differ: data center, workstation, GeForce.
+pub fn class_scenarios() -> Vec<PlanGpu> {
+    [
+        (GpuClass::DataCenter, "tesla"),
+        (GpuClass::Workstation, "quadro"),
+        (GpuClass::Geforce, "geforce"),
+    ]
+    .into_iter()
+    .map(|(class, brand)| PlanGpu {
+        label: format!("a {} (no GPU named)", class.label()),
+        class,
+        cc: None,
+        brand,
+    })
+    .collect()
+}
+
+/// The planned outcome on every GPU (or class), with the verdict.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// One per GPU or class.
+    pub outcomes: Vec<Outcome>,
+    /// The worst status over all outcomes.
+    pub status: Status,
+    /// True when every outcome has the same status and `how`.
+    pub agree: bool,
+    /// What the host does run, when the verdict is FAIL.
+    pub suggestions: Option<Suggestions>,
+    /// A SKIP check saying what was assumed, for a planned host.
+    pub assumed: Option<Check>,
+}
+
+/// Judges `spec` on `host`; `disable_require` is NVIDIA_DISABLE_REQUIRE when given.
+pub fn plan(
+    spec: &ImageSpec,
+    host: &HostSpec,
+    disable_require: Option<&str>,
+    tables: &Tables,
+) -> Plan {
+    let outcomes: Vec<Outcome> = host
+        .gpus
+        .iter()
+        .map(|g| outcome(spec, &host.host, g, disable_require, tables))
         .collect();
-    checks.sort_by(|a, b| (a.status, a.area, &a.id).cmp(&(b.status, b.area, &b.id)));
-    checks
+    let status = outcomes
+        .iter()
+        .map(Outcome::status)
+        .min()
+        .unwrap_or(Status::Pass);
+    let agree = outcomes
+        .windows(2)
+        .all(|w| w[0].status() == w[1].status() && w[0].how == w[1].how);
+    let suggestions = outcomes
+        .iter()
+        .find(|o| o.status() == Status::Fail)
+        .map(|o| suggest(spec, &host.host, &o.gpu, disable_require, tables));
+    let assumed = (!host.observed).then(|| assumed_check(host, tables));
+    Plan {
+        outcomes,
+        status,
+        agree,
+        suggestions,
+        assumed,
+    }
 }
 
-/// Worst status of `checks` (PASS when empty).
+fn assumed_check(host: &HostSpec, tables: &Tables) -> Check {
+    let cuda = tables
+        .cuda_driver
+        .newest_supported(
+            &host.host.driver,
+            hwcheck_compat::cuda_driver::Platform::Linux,
+        )
+        .map_or("an unknown CUDA".to_string(), |r| {
+            format!("CUDA {}.{}", r.cuda.major(), r.cuda.minor())
+        });
+    let gpu = if host.gpus_assumed {
+        "no GPU named: each GPU class is shown".to_string()
+    } else {
+        host.gpus
+            .iter()
+            .map(|g| g.label.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Check::skip(
+        CheckKind::DriverNvml,
+        format!(
+            "assumed, not observed: a planned host with driver {} (runs {cuda}) installed and loaded, {gpu}; nothing was run",
+            host.host.driver
+        ),
+    )
+}
+
+/// Worst status of `checks` (PASS when empty; SKIP does not count).
 pub fn worst(checks: &[Check]) -> Status {
     checks
         .iter()
@@ -234,116 +233,161 @@ pub fn worst(checks: &[Check]) -> Status {
         .unwrap_or(Status::Pass)
 }
 
-/// What this host does run: newest CUDA releases the judges accept.
+/// What this host does run instead.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Suggestions {
-    /// Newest CUDA with no FAIL and no WARN (full support).
-    pub newest_clean: Option<DottedVersion>,
-    /// Newest CUDA with no FAIL (may rely on minor-version compatibility).
-    pub newest_running: Option<DottedVersion>,
-    /// Newest NGC release (and its CUDA) with no FAIL.
-    pub newest_ngc: Option<(String, DottedVersion)>,
+    /// Newest release that runs natively with no warning.
+    pub newest_clean: Option<String>,
+    /// Newest release whose CUDA works at all (forward or minor-version compatibility).
+    pub newest_running: Option<String>,
 }
 
-/// Tries every CUDA release of the toolkit table (newest first) with `template`'s cuDNN and
-/// compat settings, and every NGC release, through the same judges.
-pub fn suggest(base: &Facts, template: &Target, tables: &Tables) -> Suggestions {
-    let status_of = |cuda: &DottedVersion| {
-        let target = Target {
-            cuda: cuda.clone(),
-            ..template.clone()
-        };
-        worst(&judge_target(base, &target, tables))
-    };
-    let mut releases: Vec<DottedVersion> = tables
-        .cuda_driver
-        .releases
-        .iter()
-        .map(|r| DottedVersion::from_parts(&[r.cuda.major(), r.cuda.minor(), r.update]))
-        .collect();
-    releases.sort();
-    releases.dedup();
+/// Tries the same kind of image for every release hwcheck knows, newest first.
+pub fn suggest(
+    spec: &ImageSpec,
+    host: &PlanHost,
+    gpu: &PlanGpu,
+    disable_require: Option<&str>,
+    tables: &Tables,
+) -> Suggestions {
     let mut out = Suggestions::default();
-    for cuda in releases.iter().rev() {
-        let status = status_of(cuda);
-        if out.newest_running.is_none() && status != Status::Fail {
-            out.newest_running = Some(cuda.clone());
+    for (tag, candidate) in alternatives(spec, tables) {
+        let o = outcome(&candidate, host, gpu, disable_require, tables);
+        if o.cuda_works != Some(true) {
+            continue;
         }
-        if status == Status::Pass {
-            out.newest_clean = Some(cuda.clone());
+        if out.newest_running.is_none() {
+            out.newest_running = Some(tag.clone());
+        }
+        if o.how == How::Native && o.status() == Status::Pass {
+            out.newest_clean = Some(tag);
             break;
         }
     }
-    out.newest_ngc = tables
-        .images
-        .newest_ngc(|cuda| status_of(cuda) != Status::Fail)
-        .map(|r| (r.release.clone(), r.cuda.clone()));
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan_image::image_spec;
+    use crate::testkit::{tables, v};
+    use hwcheck_compat::image_ref::{classify, parse_ref};
 
-    fn v(s: &str) -> DottedVersion {
-        DottedVersion::parse(s).unwrap()
+    fn spec(text: &str) -> ImageSpec {
+        let image = parse_ref(text).unwrap();
+        image_spec(&image, &classify(&image).unwrap(), &tables()).unwrap()
     }
 
-    fn tables() -> Tables {
-        Tables::load(None).unwrap()
+    fn run(image: &str, driver: &str, gpu: Option<&str>) -> Plan {
+        let t = tables();
+        let host = planned_host(&v(driver), gpu, None, &t).unwrap();
+        plan(&spec(image), &host, None, &t)
     }
 
     #[test]
-    fn planned_host_takes_cc_from_the_gpu_table_and_cuda_from_the_driver() {
-        let t = tables();
-        let f = planned_host(&v("450.80.02"), Some("NVIDIA A100-SXM4-40GB"), None, &t).unwrap();
-        assert_eq!(f.gpus[0].compute_capability, Some(v("8.0")));
-        assert_eq!(f.driver.nvml.cuda_driver_version, Some(v("11.0")));
-        assert!(planned_host(&v("450.80.02"), Some("Voodoo 5"), None, &t).is_err());
+    fn without_a_gpu_each_class_is_shown_and_the_worst_wins() {
+        let p = run("nvidia/cuda:12.4.1-base-ubuntu22.04", "535.183.01", None);
+        assert_eq!(p.outcomes.len(), 3);
+        assert!(!p.agree);
+        assert_eq!(p.status, Status::Fail);
+        let how: Vec<How> = p.outcomes.iter().map(|o| o.how).collect();
+        assert_eq!(how, vec![How::ForwardCompat, How::Uncertain, How::Fails]);
+        let assumed = p.assumed.unwrap();
+        assert_eq!(assumed.status, Status::Skip);
+        assert!(
+            assumed.summary.starts_with("assumed, not observed"),
+            "{}",
+            assumed.summary
+        );
+        for o in &p.outcomes {
+            for c in &o.checks {
+                assert!(!c.summary.contains("cuInit succeeded"), "{}", c.summary);
+            }
+        }
     }
 
     #[test]
-    fn runtime_is_added_as_the_loader_pick_with_its_compat_libcuda() {
-        let t = tables();
-        let base = planned_host(&v("470.82.01"), Some("Tesla T4"), None, &t).unwrap();
-        let target = Target {
-            cuda: v("11.4.1"),
-            cudnn_major: Some(8),
-            ships_compat: true,
-        };
-        let f = with_runtime(&base, &target, &t);
-        let cudart = f
-            .libraries
+    fn blackwell_on_550_is_the_driver_not_cuda() {
+        let p = run(
+            "nvidia/cuda:12.4.1-base-ubuntu22.04",
+            "550.144.03",
+            Some("RTX 5090"),
+        );
+        let o = &p.outcomes[0];
+        assert_eq!(o.how, How::GpuUnsupported);
+        assert!(
+            o.checks[0].summary.contains("predates Blackwell"),
+            "{}",
+            o.checks[0].summary
+        );
+        assert!(
+            o.checks[0].summary.contains("R570"),
+            "{}",
+            o.checks[0].summary
+        );
+    }
+
+    #[test]
+    fn older_cuda_on_a_newer_architecture_is_a_ptx_condition() {
+        let p = run(
+            "nvidia/cuda:12.4.1-base-ubuntu22.04",
+            "570.124.06",
+            Some("RTX 5090"),
+        );
+        let o = &p.outcomes[0];
+        assert_eq!((o.how, o.cuda_works), (How::Native, Some(true)));
+        let cc = o
+            .checks
             .iter()
-            .find(|l| l.component == Component::Cudart)
+            .find(|c| c.id == "gpu.compute_capability")
             .unwrap();
-        assert_eq!(cudart.soname.as_deref(), Some("libcudart.so.11.0"));
-        assert!(cudart.loader_selected);
-        assert_eq!(f.toolkits[0].compat_libcuda_version, Some(v("470.57.02")));
-        assert!(f.libraries.iter().any(|l| l.component == Component::Cudnn));
+        assert_eq!(cc.status, Status::Warn);
+        assert!(
+            cc.summary.contains("only if it ships PTX"),
+            "{}",
+            cc.summary
+        );
     }
 
     #[test]
-    fn host_base_drops_host_toolkits_and_libraries() {
-        let mut f = Facts::default();
-        f.toolkits.push(ToolkitFacts::default());
-        f.libraries.push(library(
-            Component::Cudnn,
-            "/x/libcudnn.so.9",
-            "libcudnn.so.9",
-            v("9.1"),
-            FoundVia::LdconfigCache,
-        ));
-        f.libraries.push(library(
-            Component::Libcuda,
-            "/x/libcuda.so.1",
-            "libcuda.so.1",
-            v("580.1"),
-            FoundVia::LdconfigCache,
-        ));
-        let b = host_base(&f);
-        assert!(b.toolkits.is_empty());
-        assert_eq!(b.libraries.len(), 1);
-        assert_eq!(b.libraries[0].component, Component::Libcuda);
+    fn ngc_minimum_compute_capability() {
+        let p = run(
+            "nvcr.io/nvidia/tritonserver:25.01-py3",
+            "570.124.06",
+            Some("V100"),
+        );
+        assert_eq!(p.status, Status::Fail);
+        let o = &p.outcomes[0];
+        assert!(
+            o.checks
+                .iter()
+                .any(|c| c.summary.contains("supports compute capability 7.5")),
+            "{:#?}",
+            o.checks
+        );
+    }
+
+    #[test]
+    fn a_failing_plan_suggests_what_runs() {
+        let p = run(
+            "nvidia/cuda:13.0.0-base-ubuntu24.04",
+            "535.183.01",
+            Some("RTX 4090"),
+        );
+        assert_eq!(p.outcomes[0].how, How::Refused);
+        let s = p.suggestions.unwrap();
+        assert_eq!(
+            s.newest_clean.as_deref(),
+            Some("nvidia/cuda:12.2.2-base-ubuntu24.04")
+        );
+    }
+
+    #[test]
+    fn unknown_gpus_are_usage_errors_with_close_names() {
+        let t = tables();
+        let err = planned_host(&v("550.54.15"), Some("RTX 4091"), None, &t).unwrap_err();
+        assert!(err.0.contains("RTX 4090"), "{err}");
+        assert!(planned_host(&v("550.54.15"), Some("GTX 1080"), None, &t).is_ok());
     }
 }

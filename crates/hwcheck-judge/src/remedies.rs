@@ -54,8 +54,7 @@ fn cuinit_failure(facts: &Facts) -> Option<CuInitFailure> {
     let api = facts.cuda_driver_api.as_ref()?;
     let name = api.init_error.as_ref().map(|e| e.code.normalized());
     match (api.init_code, name.as_deref()) {
-        (Some(803 | 804), _)
-        | (_, Some("systemdrivermismatch" | "compatnotsupportedondevice")) => {
+        (Some(803 | 804), _) | (_, Some("systemdrivermismatch" | "compatnotsupportedondevice")) => {
             Some(CuInitFailure::DriverMismatch)
         }
         (Some(100), _) | (_, Some("nodevice")) => Some(CuInitFailure::NoDevice),
@@ -129,7 +128,7 @@ fn visible_devices(facts: &Facts) -> Option<Remedy> {
 }
 
 /// The install a per-install check id is about.
-fn install_of<'a>(facts: &'a Facts, install: Install) -> Option<&'a OrtInstall> {
+fn install_of(facts: &Facts, install: Install) -> Option<&OrtInstall> {
     facts
         .ort
         .installs

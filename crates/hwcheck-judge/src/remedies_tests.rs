@@ -113,7 +113,11 @@ fn cuda_visible_devices_is_unset_or_corrected() {
     );
     assert_eq!(remedy(&checks, "driver.cuda_init"), Some(&set));
 
-    let fine = judged(&FactsBuilder::h100().env("CUDA_VISIBLE_DEVICES", "0").build());
+    let fine = judged(
+        &FactsBuilder::h100()
+            .env("CUDA_VISIBLE_DEVICES", "0")
+            .build(),
+    );
     assert_eq!(remedy(&fine, "environment.cuda_visible_devices"), None);
 }
 
@@ -154,7 +158,11 @@ fn libraries_hidden_from_the_loader_are_put_first_on_the_path() {
     let b = FactsBuilder::h100()
         .lib(Component::CublasLt, &lt, "13.1.0")
         .lib(Component::Cudnn, &cudnn, "9.14.0")
-        .lib(Component::CublasLt, "/opt/other/libcublasLt.so.13", "13.0.0");
+        .lib(
+            Component::CublasLt,
+            "/opt/other/libcublasLt.so.13",
+            "13.0.0",
+        );
     let install = ort_install(
         GPU_ORT,
         CUDA_BUILD,

@@ -12,11 +12,41 @@ pub const NO_DRIVER: &str = "skipped: no NVIDIA driver (see driver.nvml)";
 /// is no /dev/nvidia* node, and no kernel module (in a container the host's module shows in
 /// /proc/driver/nvidia even when no GPU was passed in, so there it does not count). Checks that
 /// need a driver then SKIP instead of repeating the one failure `driver.nvml` reports.
+/// A Jetson is never "without a driver" (L4T is its driver; NVML and /dev/nvidia* are absent by
+/// design), nor is a WSL2 distribution with the Windows driver's libcuda.
 pub fn driver_absent(facts: &Facts) -> bool {
     facts.driver.nvml.driver_version.is_none()
         && facts.environment.dev_nodes.is_empty()
         && (facts.driver.kernel_module.is_none() || in_container(facts))
+        && !is_jetson(facts)
+        && !(is_wsl(facts) && wsl_libcuda(facts).next().is_some())
 }
+
+/// Whether this is WSL2.
+pub fn is_wsl(facts: &Facts) -> bool {
+    facts.platform.wsl.is_some()
+}
+
+/// Whether this is a Jetson running L4T.
+pub fn is_jetson(facts: &Facts) -> bool {
+    facts.platform.jetson.is_some()
+}
+
+/// Where WSL2 mounts the Windows driver's Linux libraries.
+pub const WSL_LIB_DIR: &str = "/usr/lib/wsl/lib";
+
+/// The libcuda copies of the Windows driver (under /usr/lib/wsl/).
+pub fn wsl_libcuda(facts: &Facts) -> impl Iterator<Item = &LibraryFacts> {
+    libs(facts, Component::Libcuda).filter(|l| l.path.starts_with("/usr/lib/wsl/"))
+}
+
+/// NVIDIA's CUDA on WSL guide: the Windows driver is the driver; never a Linux one in WSL.
+pub const WSL_GUIDE: &str = "https://docs.nvidia.com/cuda/wsl-user-guide/index.html";
+
+/// The fix when the Windows driver does not reach WSL2.
+pub const WSL_DRIVER_FIX: &str = "Install or update the NVIDIA driver on Windows (it provides CUDA to WSL 2), \
+then in a Windows terminal run `wsl --update` and `wsl --shutdown` and reopen the distribution. Do not \
+install a Linux NVIDIA driver inside WSL (NVIDIA's CUDA on WSL guide).";
 
 /// The running driver's version: NVML's answer, else the kernel module's.
 pub fn driver_version(facts: &Facts) -> Option<&DottedVersion> {
@@ -37,9 +67,14 @@ pub fn kernel_version(facts: &Facts) -> Option<&DottedVersion> {
         .or(facts.driver.nvml.driver_version.as_ref())
 }
 
-/// Which driver column of the tables applies to this host.
+/// Which driver column of the tables applies to this host: on WSL2 the driver is the Windows
+/// one, so the Windows columns.
 pub fn platform(facts: &Facts) -> Platform {
-    Platform::from_os(&facts.host.os)
+    if is_wsl(facts) {
+        Platform::Windows
+    } else {
+        Platform::from_os(&facts.host.os)
+    }
 }
 
 /// Whether the process runs in a container.

@@ -115,6 +115,11 @@ impl FactsBuilder {
         self
     }
 
+    /// Changes anything in the facts.
+    pub fn map_facts(self, f: impl FnOnce(&mut Facts)) -> Self {
+        self.map(f)
+    }
+
     /// NVML answers with this driver and CUDA version; the kernel module has the same version.
     pub fn driver(self, driver: &str, cuda: &str) -> Self {
         self.map(|f| {
@@ -191,7 +196,7 @@ impl FactsBuilder {
         self.map(|f| {
             f.libraries.push(LibraryFacts {
                 real_path: Some(format!("{path}.real")),
-                version: Some(v(version)),
+                version: (!version.is_empty()).then(|| v(version)),
                 found_via: vec![via],
                 ..LibraryFacts::new(component, path)
             })
@@ -265,6 +270,7 @@ impl FactsBuilder {
                 version: Some(v(version)),
                 problem: None,
                 compat_libcuda_version: compat.map(v),
+                ..ToolkitFacts::default()
             })
         })
     }
@@ -301,6 +307,7 @@ impl FactsBuilder {
                     .map(|(name, code)| ProbeError::new(name, format!("{code}: {name}"))),
                 init_code: Some(error.map_or(0, |(_, code)| code)),
                 device_count: Some(devices),
+                ..CudaDriverApiFacts::default()
             })
         })
     }

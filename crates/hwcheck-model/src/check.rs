@@ -6,7 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Outcome of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Status {
     /// Something is broken: GPU inference will fail or silently run on the CPU.
@@ -32,7 +34,9 @@ impl Status {
 }
 
 /// The area a check belongs to; the table groups rows by it, in this order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
     /// Kernel module, NVML, libcuda.
@@ -245,6 +249,10 @@ pub struct Report {
     pub schema_version: u32,
     /// hwcheck's version.
     pub hwcheck_version: String,
+    /// When this report was made (RFC 3339, UTC, whole seconds); absent in reports of older
+    /// hwcheck versions and in reports built by tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
     /// Overall verdict.
     pub verdict: Verdict,
     /// Count of checks per status.
@@ -285,10 +293,24 @@ impl Report {
                 Status::Skip => counts.skip += 1,
             }
         }
-        let failed = counts.fail > 0 || (strict && counts.warn > 0);
+        // With `--require` gates, the gates decide the verdict: a CPU-only CI runner can gate on
+        // `provider=cpu` and pass although `driver.nvml` fails there. A gate that fails names
+        // the checks it depends on in `caused_by`.
+        let gates: Vec<&Check> = checks
+            .iter()
+            .filter(|c| c.id.kind == CheckKind::Require)
+            .collect();
+        let failed = if gates.is_empty() {
+            counts.fail > 0 || (strict && counts.warn > 0)
+        } else {
+            gates
+                .iter()
+                .any(|c| c.status == Status::Fail || (strict && c.status == Status::Warn))
+        };
         Self {
             schema_version: crate::facts::SCHEMA_VERSION,
             hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
+            generated_at: None,
             verdict: if failed { Verdict::Fail } else { Verdict::Ok },
             counts,
             machine: crate::summary::machine_summary(&facts),
@@ -363,5 +385,21 @@ mod tests {
                 "cuda.runtime.driver_sufficient [/x]"
             ]
         );
+    }
+
+    #[test]
+    fn gates_decide_the_verdict_when_present() {
+        let failing = Check::fail(CheckKind::DriverNvml, "no driver");
+        let gate = |status| Check::new(CheckId::require("provider", 1), status, "gate");
+        let report = Report::new(
+            Facts::default(),
+            vec![failing.clone(), gate(Status::Pass)],
+            false,
+        );
+        assert_eq!(report.verdict, Verdict::Ok);
+        let report = Report::new(Facts::default(), vec![failing, gate(Status::Fail)], false);
+        assert_eq!(report.verdict, Verdict::Fail);
+        let strict = Report::new(Facts::default(), vec![gate(Status::Warn)], true);
+        assert_eq!(strict.verdict, Verdict::Fail);
     }
 }

@@ -50,7 +50,7 @@ kinds! {
     DriverCudaInit = "driver.cuda_init", Driver,
         "cuInit(0) and the device count through the libcuda the loader picks, in a child. FAIL with the CUDA error name and code (e.g. 803, 100). SKIP under --quick.";
     GpuComputeCapability = "gpu.compute_capability", Gpu,
-        "Each GPU's compute capability (from NVML, else gpus.toml) is supported by each CUDA runtime and cuDNN found.";
+        "Each GPU's compute capability (from NVML, else gpus.toml): the driver branch drives its architecture (FAIL naming the branch needed) and each CUDA runtime and cuDNN found supports it.";
     GpuHealth = "gpu.health", Gpu,
         "No uncorrected ECC errors, no pending row remapping or page retirement, not throttled (WARN); a failed row remapping is a FAIL.";
     CudaRuntimeDriverSufficient = "cuda.runtime.driver_sufficient", Cuda,
@@ -67,6 +67,14 @@ kinds! {
         "Copies of several versions are fine when each environment loads its own; WARN when the loader picks an older copy although a newer one is on its path; FAIL when the loader's picks mix versions of one family.";
     LibrariesLoadProblems = "libraries.load_problems", Libraries,
         "Every copy found is a readable ELF file for this machine and loaded cleanly; a broken loader pick is a FAIL, any other broken copy a WARN.";
+    EnvironmentKind = "environment.kind", Environment,
+        "What this Linux runs in (bare metal, virtual machine, container, WSL2, Jetson), with the files and variables that tell it; PASS (information only).";
+    EnvironmentDeviceNodes = "environment.device_nodes", Environment,
+        "/dev/nvidiactl, /dev/nvidia<N> and /dev/nvidia-uvm exist and this user may read and write them (/dev/dxg on WSL2); FAIL names the missing or refused node and the fix. SKIP on a Jetson and without a driver.";
+    PlatformWsl = "platform.wsl", Environment,
+        "On WSL2: the Windows driver's libcuda in /usr/lib/wsl/lib is the one the loader picks, no Linux NVIDIA driver is installed inside WSL, and CUDA comes from a cuda-toolkit-X-Y package, not the `cuda` meta-package. SKIP elsewhere.";
+    PlatformJetson = "platform.jetson", Environment,
+        "On a Jetson: the L4T release, its JetPack and CUDA/cuDNN/TensorRT (jetson.toml), the GPU's compute capability, and no desktop/x86 CUDA or x86 or PyPI onnxruntime-gpu build. SKIP elsewhere.";
     EnvironmentRequireCuda = "environment.require_cuda", Environment,
         "The driver supports the CUDA that NVIDIA_REQUIRE_CUDA asks for (SKIP when unset).";
     EnvironmentContainerGpus = "environment.container_gpus", Environment,

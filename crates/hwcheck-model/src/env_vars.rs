@@ -33,6 +33,12 @@ pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
 pub const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
 /// The user's home (for ~/.local, ~/.pyenv and conda installs; never recorded).
 pub const HOME: &str = "HOME";
+/// Set by WSL in every distribution's processes (the distribution's name): a sign of WSL.
+pub const WSL_DISTRO_NAME: &str = "WSL_DISTRO_NAME";
+/// Set by Kubernetes in every pod's containers: a sign of a Kubernetes pod.
+pub const KUBERNETES_SERVICE_HOST: &str = "KUBERNETES_SERVICE_HOST";
+/// Set by systemd-nspawn, LXC and others in a container's init (`container=lxc`).
+pub const CONTAINER: &str = "container";
 /// Disables colour in the table output.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Where temporary files go (the bundled model is written there while it runs).
@@ -41,6 +47,9 @@ pub const TMPDIR: &str = "TMPDIR";
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
 /// Path of hwcheck's pinned reference ONNX Runtime, set by scripts/fetch-reference-ort.sh users.
 pub const HWCHECK_REFERENCE_ORT: &str = "HWCHECK_REFERENCE_ORT";
+/// The node's name, for reports of many nodes (`hwcheck summarize`, NFD and Prometheus files);
+/// a Kubernetes pod sets it from `spec.nodeName` (the pod's own hostname is the pod's name).
+pub const HWCHECK_NODE_NAME: &str = "HWCHECK_NODE_NAME";
 /// Test hook (only in builds with the `test-hooks` feature): makes an ORT child probe hang.
 pub const HWCHECK_TEST_HANG_PROBE: &str = "HWCHECK_TEST_HANG_PROBE";
 

@@ -81,7 +81,14 @@ mod tests {
         let schema: serde_json::Value = serde_json::from_str(&report_schema_json()).unwrap();
         assert_eq!(schema["$id"], SCHEMA_ID);
         assert_eq!(schema["title"], "Report");
-        for def in ["Check", "Remedy", "EnvChange", "Facts", "CheckId", "DottedVersion"] {
+        for def in [
+            "Check",
+            "Remedy",
+            "EnvChange",
+            "Facts",
+            "CheckId",
+            "DottedVersion",
+        ] {
             assert!(schema["$defs"].get(def).is_some(), "no {def} in $defs");
         }
         assert!(check_id_pattern().contains("|ort\\.provider\\.[^.#]+|"));

@@ -1,16 +1,19 @@
-//! `cuInit` and the device count through the libcuda the loader picks, in an isolated child.
+//! `cuInit`, the device count and each device's name and compute capability through the
+//! libcuda the loader picks, in an isolated child.
 //!
 //! The child dlopens `libcuda.so.1` the way an application does (through the normal loader
-//! search), calls `cuDriverGetVersion`, `cuInit(0)` and `cuDeviceGetCount`, names a failure with
+//! search), calls `cuDriverGetVersion`, `cuInit(0)` and `cuDeviceGetCount`, then per device
+//! `cuDeviceGet`, `cuDeviceGetName` and `cuDeviceGetAttribute` (compute capability, integrated:
+//! what tells a Jetson's GPU, where NVML is absent), names a failure with
 //! `cuGetErrorName` / `cuGetErrorString`, and reads which file was mapped from /proc/self/maps.
 //! With a fake root the root's own copy is loaded by absolute path, and only when the emulated
 //! loader search inside the root selects one.
 
 use crate::context::SystemContext;
 use crate::isolate::{parse_arg, to_reply, ChildProbe};
-use crate::libs::{loader_pick, search::default_dirs, shown_path};
+use crate::libs::{driver_library, loader::DriverLibrary, shown_path};
 use hwcheck_model::facts::Code;
-use hwcheck_model::facts::{CudaDriverApiFacts, ProbeError};
+use hwcheck_model::facts::{CudaDeviceFacts, CudaDriverApiFacts, ProbeError};
 use hwcheck_model::read::small_text;
 use hwcheck_model::version::DottedVersion;
 use serde::{Deserialize, Serialize};
@@ -23,14 +26,16 @@ pub const CHILD_KIND: &str = "cuinit";
 
 /// The soname applications load.
 const LIBCUDA: &str = "libcuda.so.1";
-/// Places a libcuda may sit outside the loader's search (so that "present but not found" is
-/// reported rather than "absent").
-const OTHER_DIRS: [&str; 4] = [
-    "/usr/local/nvidia/lib64",
-    "/usr/lib/wsl/lib",
-    "/usr/local/cuda/compat",
-    "/usr/local/cuda/lib64/stubs",
-];
+/// Toolkit places a libcuda may sit outside the loader's search (so that "present but not
+/// found" is reported rather than "absent"); driver directories are in
+/// [`crate::libs::loader::DRIVER_DIRS`].
+const TOOLKIT_DIRS: [&str; 2] = ["/usr/local/cuda/compat", "/usr/local/cuda/lib64/stubs"];
+/// Most devices described (cuDeviceGetCount can say anything).
+const MAX_DEVICES: c_int = 64;
+/// `CU_DEVICE_ATTRIBUTE_INTEGRATED`, `..._COMPUTE_CAPABILITY_MAJOR`, `..._MINOR` (cuda.h).
+const ATTR_INTEGRATED: c_int = 18;
+const ATTR_CC_MAJOR: c_int = 75;
+const ATTR_CC_MINOR: c_int = 76;
 
 /// Argument of the `cuinit` probe.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,10 +46,14 @@ struct CuInitArg {
 
 /// Runs cuInit in a child; `None` when no libcuda can be found.
 pub fn probe(ctx: &SystemContext) -> Option<CudaDriverApiFacts> {
-    let pick = loader_pick(ctx, LIBCUDA);
+    let found = driver_library(ctx, LIBCUDA);
+    let pick = match &found {
+        Some(DriverLibrary::Picked(p)) => Some(p.clone()),
+        _ => None,
+    };
     let library = if ctx.is_fake_root() {
         pick.as_ref()?.display().to_string()
-    } else if pick.is_some() || libcuda_exists_elsewhere(ctx) {
+    } else if found.is_some() || libcuda_in_toolkit(ctx) {
         LIBCUDA.to_string()
     } else {
         return None;
@@ -64,9 +73,9 @@ pub fn probe(ctx: &SystemContext) -> Option<CudaDriverApiFacts> {
     })
 }
 
-/// True when some libcuda file exists where the loader may not look.
-fn libcuda_exists_elsewhere(ctx: &SystemContext) -> bool {
-    default_dirs().iter().chain(OTHER_DIRS.iter()).any(|d| {
+/// True when some libcuda file exists in a toolkit directory the loader may not search.
+fn libcuda_in_toolkit(ctx: &SystemContext) -> bool {
+    TOOLKIT_DIRS.iter().any(|d| {
         ["libcuda.so.1", "libcuda.so"]
             .iter()
             .any(|n| ctx.path(d).join(n).exists())
@@ -81,6 +90,9 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
 type OutInt = unsafe extern "C" fn(*mut c_int) -> c_int;
 type Init = unsafe extern "C" fn(c_uint) -> c_int;
 type ErrorText = unsafe extern "C" fn(c_int, *mut *const c_char) -> c_int;
+type DeviceGet = unsafe extern "C" fn(*mut c_int, c_int) -> c_int;
+type DeviceName = unsafe extern "C" fn(*mut c_char, c_int, c_int) -> c_int;
+type DeviceAttribute = unsafe extern "C" fn(*mut c_int, c_int, c_int) -> c_int;
 
 fn run_cuinit(library: &str) -> Result<CudaDriverApiFacts, ProbeError> {
     // SAFETY: loading libcuda runs its constructors; this child process exists to contain that.
@@ -127,9 +139,71 @@ fn run_cuinit(library: &str) -> Result<CudaDriverApiFacts, ProbeError> {
         init_error,
         init_code: Some(code),
         device_count: count_ok.then(|| u32::try_from(count).ok()).flatten(),
+        devices: if count_ok {
+            devices(&lib, count)
+        } else {
+            Vec::new()
+        },
     };
     let _ = lib.into_raw();
     Ok(facts)
+}
+
+/// Name, compute capability and integrated flag of each device (after a successful cuInit);
+/// entry points the library lacks leave the fields `None`.
+fn devices(lib: &libloading::os::unix::Library, count: c_int) -> Vec<CudaDeviceFacts> {
+    // SAFETY: signatures as declared in cuda.h; a missing symbol is an Err, never called.
+    let (get, name, attr) = unsafe {
+        (
+            lib.get::<DeviceGet>(b"cuDeviceGet").ok(),
+            lib.get::<DeviceName>(b"cuDeviceGetName").ok(),
+            lib.get::<DeviceAttribute>(b"cuDeviceGetAttribute").ok(),
+        )
+    };
+    let Some(get) = get else {
+        return Vec::new();
+    };
+    (0..count.clamp(0, MAX_DEVICES))
+        .filter_map(|ordinal| {
+            let mut dev: c_int = 0;
+            // SAFETY: valid out-pointer; the ordinal is below the count the driver gave.
+            (unsafe { get(&mut dev, ordinal) } == 0).then_some((ordinal, dev))
+        })
+        .map(|(ordinal, dev)| {
+            let attribute = |which: c_int| -> Option<i32> {
+                let f = attr.as_ref()?;
+                let mut value: c_int = 0;
+                // SAFETY: valid out-pointer, a device handle from cuDeviceGet.
+                (unsafe { f(&mut value, which, dev) } == 0).then_some(value)
+            };
+            let cc = attribute(ATTR_CC_MAJOR)
+                .zip(attribute(ATTR_CC_MINOR))
+                .and_then(|(major, minor)| {
+                    let parts = [u32::try_from(major).ok()?, u32::try_from(minor).ok()?];
+                    Some(DottedVersion::from_parts(&parts))
+                });
+            CudaDeviceFacts {
+                index: u32::try_from(ordinal).unwrap_or_default(),
+                name: name.as_ref().and_then(|f| device_name(f, dev)),
+                compute_capability: cc,
+                integrated: attribute(ATTR_INTEGRATED).map(|v| v != 0),
+            }
+        })
+        .collect()
+}
+
+fn device_name(f: &DeviceName, dev: c_int) -> Option<String> {
+    let mut buf = [0 as c_char; 256];
+    let len = c_int::try_from(buf.len()).ok()?;
+    // SAFETY: the driver writes at most `len` bytes, NUL-terminated, into our buffer.
+    if unsafe { f(buf.as_mut_ptr(), len, dev) } != 0 {
+        return None;
+    }
+    buf[buf.len() - 1] = 0;
+    // SAFETY: NUL-terminated within the buffer (forced above).
+    let text = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// The fact for a failed cuInit: code = the CUDA error name, message = "<number>: <text>".

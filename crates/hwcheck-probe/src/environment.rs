@@ -1,7 +1,7 @@
 //! Container detection, /dev/nvidia* nodes, allowlisted variables, NVIDIA_REQUIRE_CUDA, tools.
 
 pub mod container;
-pub mod require_cuda;
+pub mod devices;
 
 use crate::context::SystemContext;
 use hwcheck_model::env_vars;
@@ -16,16 +16,20 @@ const MAX_DEV_ENTRIES: usize = 10_000;
 
 /// Describes the process environment.
 pub fn probe(ctx: &SystemContext) -> EnvironmentFacts {
-    let (container, container_evidence) = container::detect(ctx).unzip();
+    let detected = container::detect(ctx);
+    let (container, container_evidence) = detected.found.unzip();
     EnvironmentFacts {
         container,
         container_evidence,
+        container_rejected: detected.rejected,
         dev_nodes: dev_nodes(ctx),
+        device_nodes: devices::probe(ctx),
+        user: Some(devices::user()),
         variables: recorded_variables(ctx),
         require_cuda: ctx
             .var(env_vars::NVIDIA_REQUIRE_CUDA)
             .filter(|v| !v.trim().is_empty())
-            .map(require_cuda::parse_require_cuda),
+            .map(hwcheck_model::require_cuda::parse_require_cuda),
         tools: tools(ctx),
     }
 }

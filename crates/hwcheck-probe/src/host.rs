@@ -6,6 +6,8 @@ use hwcheck_model::read;
 
 /// The running kernel's release.
 pub const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+/// The host name of the probed system (of the UTS namespace hwcheck runs in).
+pub const HOSTNAME: &str = "/proc/sys/kernel/hostname";
 /// The distribution's description, and its fallback location (os-release(5)).
 pub const OS_RELEASE_FILES: [&str; 2] = ["/etc/os-release", "/usr/lib/os-release"];
 /// Most characters kept of any one value read here.
@@ -14,10 +16,7 @@ const MAX_VALUE: usize = 200;
 /// Describes the host: OS and architecture of this build, kernel and distribution of the
 /// probed root, and glibc of this process (only when probing the real machine).
 pub fn probe(ctx: &SystemContext) -> HostFacts {
-    let kernel = read::small_text(&ctx.path(OSRELEASE))
-        .ok()
-        .and_then(|t| t.lines().next().map(|l| bounded(l.trim())))
-        .filter(|k| !k.is_empty());
+    let kernel = first_line(ctx, OSRELEASE);
     let distro = OS_RELEASE_FILES
         .iter()
         .find_map(|f| read::small_text(&ctx.path(f)).ok())
@@ -32,7 +31,26 @@ pub fn probe(ctx: &SystemContext) -> HostFacts {
         } else {
             running_glibc()
         },
+        hostname: hostname(ctx),
     }
+}
+
+/// The node's name: HWCHECK_NODE_NAME when set (a pod's own hostname is the pod's name, not the
+/// node's), else the probed system's host name.
+pub fn hostname(ctx: &SystemContext) -> Option<String> {
+    ctx.var(hwcheck_model::env_vars::HWCHECK_NODE_NAME)
+        .map(|v| bounded(v.trim()))
+        .filter(|v| !v.is_empty())
+        .or_else(|| first_line(ctx, HOSTNAME))
+}
+
+/// The first line of a small file of the probed root, trimmed and bounded; `None` when absent
+/// or empty.
+fn first_line(ctx: &SystemContext, path: &str) -> Option<String> {
+    read::small_text(&ctx.path(path))
+        .ok()
+        .and_then(|t| t.lines().next().map(|l| bounded(l.trim())))
+        .filter(|k| !k.is_empty())
 }
 
 /// The distribution's name from os-release text: PRETTY_NAME, else NAME with VERSION_ID.
@@ -157,7 +175,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h = probe(&ctx(dir.path(), &[]));
         assert!(h.kernel.is_none() && h.distro.is_none() && h.glibc.is_none());
+        assert!(h.hostname.is_none());
         assert!(!h.arch.is_empty());
+    }
+
+    #[test]
+    fn the_node_name_variable_wins_over_the_host_name() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), HOSTNAME, "gpu-pod-7f9c\n");
+        assert_eq!(
+            hostname(&ctx(dir.path(), &[])).as_deref(),
+            Some("gpu-pod-7f9c")
+        );
+        let named = ctx(dir.path(), &[("HWCHECK_NODE_NAME", " node-a17 ")]);
+        assert_eq!(hostname(&named).as_deref(), Some("node-a17"));
+        let blank = ctx(dir.path(), &[("HWCHECK_NODE_NAME", "  ")]);
+        assert_eq!(hostname(&blank).as_deref(), Some("gpu-pod-7f9c"));
     }
 
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

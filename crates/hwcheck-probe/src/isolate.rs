@@ -63,6 +63,9 @@ pub enum ChildFailure {
     /// The child ran and reported an error of its own (already explained by the child).
     #[error("{}", .0.message)]
     Reported(ProbeError),
+    /// Ended early because the caller asked to stop (e.g. `hwcheck watch` got SIGTERM).
+    #[error("stopped before it finished")]
+    Stopped,
 }
 
 fn format_secs(millis: u64) -> String {
@@ -91,6 +94,7 @@ impl ChildFailure {
             ChildFailure::Exited { .. } => "exited",
             ChildFailure::BadOutput(_) => "bad_output",
             ChildFailure::SpawnFailed(_) => "spawn_failed",
+            ChildFailure::Stopped => "stopped",
             ChildFailure::Reported(e) => return e.clone(),
         };
         ProbeError::new(code, self.to_string())
@@ -149,7 +153,21 @@ pub struct Captured {
 }
 
 /// Runs `cmd` with null stdin and captured output; kills its whole process group at the deadline.
-pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Captured, ChildFailure> {
+pub fn run_with_timeout(cmd: Command, timeout: Duration) -> Result<Captured, ChildFailure> {
+    run_supervised(cmd, timeout, &|| false)
+}
+
+/// How often [`run_supervised`] asks whether to stop.
+const STOP_POLL: Duration = Duration::from_millis(50);
+
+/// [`run_with_timeout`] that also ends the child and its process group as soon as `stop()`
+/// turns true (asked every 50 ms): [`ChildFailure::Stopped`]. Either way the child is reaped
+/// before this returns, so callers never leave a zombie or a running group behind.
+pub fn run_supervised(
+    mut cmd: Command,
+    timeout: Duration,
+    stop: &dyn Fn() -> bool,
+) -> Result<Captured, ChildFailure> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -169,16 +187,21 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Captured,
         .map_err(|e| ChildFailure::SpawnFailed(e.to_string()))?;
     let out = child.stdout.take().map(spawn_reader);
     let err = child.stderr.take().map(spawn_reader);
-    let status = match child.wait_timeout(timeout) {
-        Ok(Some(status)) => status,
-        Ok(None) | Err(_) => {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(ChildFailure::TimedOut {
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let ended = match child.wait_timeout(left.min(STOP_POLL)) {
+            Ok(Some(status)) => break status,
+            Ok(None) if stop() => ChildFailure::Stopped,
+            Ok(None) if !left.is_zero() => continue,
+            Ok(None) | Err(_) => ChildFailure::TimedOut {
                 millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-            });
-        }
+            },
+        };
+        kill_group(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(ended);
     };
     // Grandchildren may still hold the pipes: kill the group so the readers see EOF.
     kill_group(child.id());
@@ -386,6 +409,19 @@ mod tests {
             decode_result::<u32>(&c).unwrap_err(),
             ChildFailure::BadOutput(_)
         ));
+    }
+
+    #[test]
+    fn a_stop_request_ends_the_child_and_its_group() {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg("sleep 30 & sleep 30");
+        let started = std::time::Instant::now();
+        let stop_at = started + Duration::from_millis(200);
+        let r = run_supervised(cmd, Duration::from_secs(20), &|| {
+            std::time::Instant::now() >= stop_at
+        });
+        assert_eq!(r.unwrap_err(), ChildFailure::Stopped);
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

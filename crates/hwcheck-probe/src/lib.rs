@@ -1,13 +1,17 @@
 //! Probing: gathering facts from the machine. Side effects live here and nowhere else.
 //!
 //! Probe order and sources, in one place:
-//! 1. host (OS, kernel, glibc), environment (container, /dev/nvidia*, variables, tools);
+//! 1. host (OS, kernel, glibc), platform (WSL2, Jetson, VM, dpkg packages), environment
+//!    (container, GPU device nodes and this user's access, variables, tools);
 //! 2. the kernel module (/proc/driver/nvidia/version) and NVML (isolated child);
 //! 3. libcuda's `cuInit` (isolated child);
 //! 4. every CUDA-family library on disk and its version (version calls in isolated children);
 //! 5. CUDA toolkits (/usr/local/cuda*, CUDA_HOME);
 //! 6. ONNX Runtime installs and one session per provider (isolated; skipped by `--quick`);
-//! 7. the person detector on every working provider (isolated; skipped by `--quick`).
+//! 7. the person detector on every working provider (isolated; skipped by `--quick`);
+//! 8. the kernel images (SASS / PTX architectures) of the CUDA libraries found in 4 and of the
+//!    ORT provider and framework libraries, cached per file; runs alongside 6 (cache only
+//!    under `--quick`).
 
 // No panics on outside data by construction: tests may unwrap, shipped code may not.
 #![cfg_attr(
@@ -24,9 +28,11 @@ pub mod environment;
 pub mod host;
 pub mod isolate;
 pub mod kernel_module;
+pub mod kernels;
 pub mod libs;
 pub mod nvml;
 pub mod ort;
+pub mod platform;
 pub mod security;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -79,6 +85,11 @@ pub fn gather(ctx: &SystemContext) -> Facts {
         let libs = s.spawn(|| timed(|| libs::probe(ctx)));
         let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| ort::probe(ctx))));
         facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
+        facts.platform = record(
+            &mut ms,
+            "platform",
+            timed(|| platform::probe(ctx, facts.host.kernel.as_deref())),
+        );
         facts.environment = record(&mut ms, "environment", timed(|| environment::probe(ctx)));
         facts.toolkits = record(&mut ms, "toolkits", timed(|| toolkits::probe(ctx)));
         let kernel_module = record(
@@ -97,11 +108,22 @@ pub fn gather(ctx: &SystemContext) -> Facts {
             None => facts.skipped.push(SKIPPED_CUINIT.to_string()),
         }
         facts.libraries = record(&mut ms, "libraries", libs.join().unwrap_or_default());
+        // The kernel-image scan needs the libraries found; it runs while ORT is probed.
+        let libraries = facts.libraries.clone();
+        let kernels = s.spawn(move || timed(|| kernels::probe(ctx, &libraries)));
         match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
             Some(ort) => facts.ort = ort,
             None => facts
                 .skipped
                 .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
+        }
+        let scan = record(&mut ms, "kernels", kernels.join().unwrap_or_default());
+        facts.kernels = scan.libraries;
+        if scan.not_cached > 0 {
+            facts.skipped.push(format!(
+                "kernel images of {} CUDA libraries not scanned yet: skipped by --quick (a run without --quick scans and caches them)",
+                scan.not_cached
+            ));
         }
     });
     if !ctx.quick && !ctx.options.providers.is_empty() {

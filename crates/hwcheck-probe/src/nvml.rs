@@ -8,6 +8,7 @@ pub mod device;
 
 use crate::context::SystemContext;
 use crate::isolate::{parse_arg, to_reply, ChildProbe};
+use crate::libs::{driver_library, loader::DriverLibrary};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{GpuFacts, NvmlFacts, ProbeError};
 use hwcheck_model::read;
@@ -16,26 +17,13 @@ use nvml_wrapper::error::NvmlError;
 use nvml_wrapper::Nvml;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Name of this module's child probe kind (`hwcheck __probe nvml …`).
 pub const CHILD_KIND: &str = "nvml";
 
 /// The soname NVML ships under (the unversioned .so is usually absent outside dev packages).
 pub const LIBRARY: &str = "libnvidia-ml.so.1";
-/// Where a fake root's libnvidia-ml.so.1 is looked for (the loader's usual directories).
-const FAKE_ROOT_DIRS: [&str; 10] = [
-    "/usr/lib/x86_64-linux-gnu",
-    "/usr/lib/aarch64-linux-gnu",
-    "/usr/lib64",
-    "/usr/lib",
-    "/lib/x86_64-linux-gnu",
-    "/lib/aarch64-linux-gnu",
-    "/lib64",
-    "/lib",
-    "/usr/local/nvidia/lib64",
-    "/usr/local/nvidia/lib",
-];
 /// Error code when the library cannot be loaded at all (NVML's own name for it).
 const LIBRARY_NOT_FOUND: &str = "LibraryNotFound";
 /// Most bytes read of /proc/self/maps in the child.
@@ -64,12 +52,20 @@ pub fn probe(ctx: &SystemContext) -> (NvmlFacts, Vec<GpuFacts>) {
         return replay(file);
     }
     let library = if ctx.is_fake_root() {
-        match find_in_root(ctx) {
-            Some(path) => path.to_string_lossy().into_owned(),
+        match driver_library(ctx, LIBRARY) {
+            Some(DriverLibrary::Picked(path)) => path.to_string_lossy().into_owned(),
+            Some(DriverLibrary::OffPath(path)) => {
+                let message = format!(
+                    "{LIBRARY} is at {} but the loader does not search there (not in \
+                     LD_LIBRARY_PATH or ld.so.cache)",
+                    ctx.display_path(&path)
+                );
+                return failed(ProbeError::new(LIBRARY_NOT_FOUND, message));
+            }
             None => {
                 let message = format!(
-                    "no {LIBRARY} was found in {} under {}",
-                    FAKE_ROOT_DIRS.join(", "),
+                    "no {LIBRARY} was found the loader's way (LD_LIBRARY_PATH, ld.so.cache, \
+                     default directories) nor in the driver directories under {}",
                     ctx.root.display()
                 );
                 return failed(ProbeError::new(LIBRARY_NOT_FOUND, message));
@@ -105,14 +101,6 @@ fn replay(file: &Path) -> (NvmlFacts, Vec<GpuFacts>) {
         Ok(facts) => (facts.driver.nvml, facts.gpus),
         Err(e) => failed(ProbeError::new(Code::NvmlFactsUnreadable, e.to_string())),
     }
-}
-
-/// The first libnvidia-ml.so.1 in a fake root's library directories.
-fn find_in_root(ctx: &SystemContext) -> Option<PathBuf> {
-    FAKE_ROOT_DIRS
-        .iter()
-        .map(|dir| ctx.path(dir).join(LIBRARY))
-        .find(|p| p.is_file())
 }
 
 /// Child side of the `nvml` probe.
@@ -206,7 +194,7 @@ pub fn library_in_maps(maps: &str, prefix: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{ctx, write};
+    use crate::testing::ctx;
     use std::time::Instant;
 
     const MAPS: &str = "\
@@ -287,7 +275,9 @@ mod tests {
         let error = facts.error.unwrap();
         assert_eq!(error.code, "LibraryNotFound");
         assert!(
-            error.message.starts_with("no libnvidia-ml.so.1 was found"),
+            error
+                .message
+                .starts_with("no libnvidia-ml.so.1 was found the loader's way"),
             "{}",
             error.message
         );
@@ -296,16 +286,24 @@ mod tests {
     }
 
     #[test]
-    fn finds_a_fake_roots_library() {
+    fn a_copy_off_the_loaders_path_is_named_not_loaded() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "/usr/local/nvidia/lib64/libnvidia-ml.so.1", "x");
-        write(dir.path(), "/usr/lib64/libnvidia-ml.so.1", "x");
-        let found = find_in_root(&ctx(dir.path(), &[])).unwrap();
+        let wsl = dir.path().join("usr/lib/wsl/lib");
+        std::fs::create_dir_all(&wsl).unwrap();
+        let elf = crate::elf::testing::build_elf(crate::elf::host_machine(), LIBRARY, &[]);
+        std::fs::write(wsl.join(LIBRARY), elf).unwrap();
+        let started = Instant::now();
+        let (facts, _) = probe(&ctx(dir.path(), &[]));
+        let error = facts.error.unwrap();
+        assert_eq!(error.code, "LibraryNotFound");
         assert!(
-            found.ends_with("usr/lib64/libnvidia-ml.so.1"),
+            error.message.contains(
+                "/usr/lib/wsl/lib/libnvidia-ml.so.1 but the loader does not search there"
+            ),
             "{}",
-            found.display()
+            error.message
         );
+        assert!(started.elapsed().as_millis() < 100, "no child is started");
     }
 
     #[test]

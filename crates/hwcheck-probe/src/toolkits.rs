@@ -95,10 +95,19 @@ pub fn probe(ctx: &SystemContext) -> Vec<ToolkitFacts> {
             version,
             problem,
             compat_libcuda_version: compat_libcuda_version(&canonical.join("compat")),
+            targets: targets(&canonical),
         });
         seen.push(canonical);
     }
     out
+}
+
+/// The names of `targets/*` (x86_64-linux, sbsa-linux, aarch64-linux), sorted.
+fn targets(root: &Path) -> Vec<String> {
+    crate::libs::search::subdirs(&root.join("targets"), "")
+        .iter()
+        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect()
 }
 
 /// The version in a toolkit directory's name: "cuda-13.0" -> 13.0; `None` for "cuda".

@@ -10,9 +10,12 @@
 )]
 #![warn(missing_docs)]
 
+pub mod fleet;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod nfd;
+pub mod prometheus;
 pub mod table;
 
 use hwcheck_model::check::{Report, Verdict};
@@ -31,6 +34,10 @@ pub enum Format {
     Markdown,
     /// JUnit XML, one testcase per check, for CI test reports.
     Junit,
+    /// A Node Feature Discovery feature file (node labels), without an expiry directive.
+    Nfd,
+    /// Prometheus text format for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// Renders `report` in `format`; `color` only affects the table.
@@ -40,6 +47,8 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Junit => junit::render(report),
+        Format::Nfd => nfd::render(report, None),
+        Format::Prometheus => prometheus::render(report),
     }
 }
 

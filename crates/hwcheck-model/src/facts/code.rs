@@ -70,6 +70,10 @@ codes! {
     NotElf = "not_elf",
     /// An ELF file cut short.
     Truncated = "truncated",
+    /// An ELF file whose headers cannot be parsed.
+    MalformedElf = "malformed_elf",
+    /// A library without CUDA device code (no fatbin section).
+    NoDeviceCode = "no_device_code",
     /// An ELF file for another machine architecture.
     WrongArchitecture = "wrong_architecture",
     /// dlopen refused the library.

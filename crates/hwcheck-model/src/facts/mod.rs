@@ -6,8 +6,10 @@
 
 pub mod code;
 pub mod detection;
+pub mod kernels;
 pub mod load;
 pub mod ort;
+pub mod platform;
 pub mod security;
 
 use crate::version::DottedVersion;
@@ -76,9 +78,15 @@ pub struct Facts {
     /// Person-detection runs per provider.
     #[serde(default)]
     pub detection: detection::DetectionFacts,
+    /// Kernel images (SASS / PTX architectures) of the CUDA libraries that carry GPU code.
+    #[serde(default)]
+    pub kernels: Vec<kernels::KernelImageFacts>,
     /// Who ran hwcheck and who can write where libraries are loaded from.
     #[serde(default)]
     pub security: security::SecurityFacts,
+    /// WSL2, Jetson/L4T, virtual machine, NVIDIA packages.
+    #[serde(default)]
+    pub platform: platform::PlatformFacts,
     /// Probes skipped on purpose (e.g. by `--quick`), with the reason.
     #[serde(default)]
     pub skipped: Vec<String>,
@@ -101,6 +109,11 @@ pub struct HostFacts {
     pub distro: Option<String>,
     /// glibc version (gnu_get_libc_version), when known.
     pub glibc: Option<String>,
+    /// The node's name: HWCHECK_NODE_NAME (a Kubernetes pod sets it to its node's name),
+    /// else /proc/sys/kernel/hostname; names the node in `hwcheck summarize`. Absent in reports
+    /// of older hwcheck versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
 }
 
 /// The driver as seen by NVML and by the kernel.
@@ -201,10 +214,29 @@ pub struct CudaDriverApiFacts {
     pub init_code: Option<i32>,
     /// Devices visible to CUDA (after CUDA_VISIBLE_DEVICES).
     pub device_count: Option<u32>,
+    /// Each device as CUDA reports it (`cuDeviceGetName`, `cuDeviceGetAttribute`): the compute
+    /// capability where NVML cannot tell it (Jetson).
+    #[serde(default)]
+    pub devices: Vec<CudaDeviceFacts>,
+}
+
+/// One device as the CUDA driver API reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CudaDeviceFacts {
+    /// CUDA device ordinal.
+    pub index: u32,
+    /// `cuDeviceGetName`, e.g. "Orin".
+    pub name: Option<String>,
+    /// Compute capability major.minor from `cuDeviceGetAttribute`.
+    pub compute_capability: Option<DottedVersion>,
+    /// `CU_DEVICE_ATTRIBUTE_INTEGRATED`: the GPU shares memory with the CPU (Jetson).
+    pub integrated: Option<bool>,
 }
 
 /// CUDA-family component a library file belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     /// libcuda.so (driver API, user-space driver).
@@ -317,6 +349,9 @@ pub struct LibraryFacts {
     /// The ELF DT_NEEDED entries (tell e.g. which CUDA major a cuDNN or ORT provider was built for).
     #[serde(default)]
     pub needed: Vec<String>,
+    /// The ELF machine it was built for ("x86-64", "AArch64"), when it is a readable ELF.
+    #[serde(default)]
+    pub machine: Option<String>,
     /// Best known version.
     pub version: Option<DottedVersion>,
     /// How `version` was learned.
@@ -343,6 +378,7 @@ impl LibraryFacts {
             real_path: None,
             soname: None,
             needed: Vec::new(),
+            machine: None,
             version: None,
             version_source: None,
             found_via: Vec::new(),
@@ -365,6 +401,10 @@ pub struct ToolkitFacts {
     pub problem: Option<ProbeError>,
     /// The forward-compat libcuda in `compat/`, when present: its version.
     pub compat_libcuda_version: Option<DottedVersion>,
+    /// The targets it ships (`targets/<name>`): "x86_64-linux", "sbsa-linux" (Arm servers),
+    /// "aarch64-linux" (Jetson).
+    #[serde(default)]
+    pub targets: Vec<String>,
 }
 
 /// Container, devices, variables, tools.
@@ -374,9 +414,21 @@ pub struct EnvironmentFacts {
     pub container: Option<String>,
     /// How the container was detected (e.g. "/.dockerenv exists").
     pub container_evidence: Option<String>,
+    /// Container signs that were found but not believed, with why (e.g. a /.dockerenv left in
+    /// a virtual machine's root filesystem that was made from a Docker image).
+    #[serde(default)]
+    pub container_rejected: Vec<String>,
     /// /dev/nvidia* nodes present (nvidia0, nvidiactl, nvidia-uvm, …).
     #[serde(default)]
     pub dev_nodes: Vec<String>,
+    /// The GPU device nodes CUDA opens (/dev/nvidiactl, /dev/nvidia<N>, /dev/nvidia-uvm,
+    /// /dev/nvidia-uvm-tools, /dev/nvidia-caps/*; /dev/dxg on WSL2), each with presence and
+    /// this user's access.
+    #[serde(default)]
+    pub device_nodes: Vec<platform::DeviceNodeFacts>,
+    /// Who ran hwcheck (for device permissions).
+    #[serde(default)]
+    pub user: Option<platform::UserFacts>,
     /// Allowlisted environment variables (NVIDIA_*, CUDA_*, LD_LIBRARY_PATH, ORT_*…); others
     /// are never recorded.
     #[serde(default)]

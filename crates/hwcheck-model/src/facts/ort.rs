@@ -17,6 +17,10 @@ pub struct OrtFacts {
     pub tolerance: Option<f32>,
     /// Why ORT could not be probed at all (e.g. the probe model is missing).
     pub problem: Option<ProbeError>,
+    /// Providers the user asked for by name (`--providers`): an optional provider whose SDK is
+    /// missing is a FAIL only when asked for, a WARN otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested_providers: Vec<Provider>,
 }
 
 /// How an ONNX Runtime library was found.
@@ -55,6 +59,14 @@ pub struct OrtInstall {
     pub python_packages: Vec<String>,
     /// `GetVersionString`, e.g. "1.31.1".
     pub version: Option<String>,
+    /// The ELF machine the library was built for ("x86-64", "AArch64").
+    #[serde(default)]
+    pub machine: Option<String>,
+    /// The wheel tags of the Python distributions beside it (`Tag:` lines of their
+    /// `*.dist-info/WHEEL`), e.g. "cp310-cp310-manylinux_2_27_aarch64" (a package index
+    /// build) or "cp310-cp310-linux_aarch64" (a locally built or directly downloaded wheel).
+    #[serde(default)]
+    pub wheel_tags: Vec<String>,
     /// Why the library could not be loaded (not ORT, corrupt, too old for hwcheck's C API level,
     /// crashed or hung while loading).
     pub load_error: Option<ProbeError>,
@@ -142,7 +154,9 @@ impl ProviderProbe {
 
 /// An execution provider hwcheck knows how to register. Serialised with ORT's own name
 /// (`"CUDAExecutionProvider"`), as `onnxruntime.get_available_providers()` prints it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Provider {
     /// The default CPU provider (always present; registered implicitly).
     #[serde(rename = "CPUExecutionProvider")]

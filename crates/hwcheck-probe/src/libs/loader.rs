@@ -12,6 +12,28 @@ use crate::context::SystemContext;
 use crate::elf::{self, ElfInfo};
 use std::path::{Path, PathBuf};
 
+/// Directories holding NVIDIA driver libraries that the loader searches only when ld.so.conf
+/// (or LD_LIBRARY_PATH) lists them: the container toolkit's mount, the Windows driver's
+/// libraries in WSL2 (`/etc/ld.so.conf.d/ld.wsl.conf`), L4T's driver on Jetson (tegra/, and
+/// nvidia/ on newer L4T).
+pub const DRIVER_DIRS: [&str; 5] = [
+    "/usr/local/nvidia/lib64",
+    "/usr/local/nvidia/lib",
+    "/usr/lib/wsl/lib",
+    "/usr/lib/aarch64-linux-gnu/tegra",
+    "/usr/lib/aarch64-linux-gnu/nvidia",
+];
+
+/// Where a driver library is, told the loader's way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DriverLibrary {
+    /// The file the loader would open (path inside the root).
+    Picked(PathBuf),
+    /// A usable copy in one of [`DRIVER_DIRS`] that the loader would not find (path inside the
+    /// root): present but not on the loader's path.
+    OffPath(PathBuf),
+}
+
 /// The loader's search list, with paths mapped into the probed root.
 #[derive(Clone, Debug, Default)]
 pub struct Loader {
@@ -106,6 +128,25 @@ fn expand_origin(entry: &str, origin: &Path) -> PathBuf {
     )
 }
 
+impl Loader {
+    /// Finds a driver library (`libcuda.so.1`, `libnvidia-ml.so.1`) the loader's way, else in
+    /// [`DRIVER_DIRS`] where it is present but not found.
+    pub fn find_driver_library(&self, ctx: &SystemContext, soname: &str) -> Option<DriverLibrary> {
+        self.resolve(soname).map(DriverLibrary::Picked).or_else(|| {
+            DRIVER_DIRS
+                .iter()
+                .map(|d| ctx.path(d).join(soname))
+                .find(|p| usable(p))
+                .map(DriverLibrary::OffPath)
+        })
+    }
+}
+
+/// True when ld.so could load the file: it opens, is ELF, and matches this machine.
+fn usable(path: &Path) -> bool {
+    elf::read_dynamic(path).is_ok_and(|info| info.matches_host())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +208,35 @@ mod tests {
         put(r, "/opt/llp/libcudart.so.12", 21);
         assert_eq!(pick(&c).as_deref(), Some("/opt/llp2/libcudart.so.12"));
         assert_eq!(Loader::new(&c, &cache).resolve("libcudnn.so.9"), None);
+    }
+
+    #[test]
+    fn driver_libraries_off_the_loaders_path_are_found_and_said_so() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        let wsl = "/usr/lib/wsl/lib/libnvidia-ml.so.1";
+        put(r, wsl, elf::host_machine());
+        let c = ctx(r, &[]);
+        let shown = |found: Option<DriverLibrary>| match found {
+            Some(DriverLibrary::Picked(p)) => format!("picked {}", c.display_path(&p)),
+            Some(DriverLibrary::OffPath(p)) => format!("off-path {}", c.display_path(&p)),
+            None => "none".to_string(),
+        };
+        let off = Loader::new(&c, &[]).find_driver_library(&c, "libnvidia-ml.so.1");
+        assert_eq!(shown(off), format!("off-path {wsl}"));
+        let cache = vec![CacheEntry {
+            flags: host_flags(),
+            soname: "libnvidia-ml.so.1".into(),
+            path: wsl.into(),
+        }];
+        let picked = Loader::new(&c, &cache).find_driver_library(&c, "libnvidia-ml.so.1");
+        assert_eq!(shown(picked), format!("picked {wsl}"));
+        let llp = ctx(r, &[("LD_LIBRARY_PATH", "/usr/lib/wsl/lib")]);
+        let picked = Loader::new(&llp, &[]).find_driver_library(&llp, "libnvidia-ml.so.1");
+        assert!(matches!(picked, Some(DriverLibrary::Picked(_))));
+        assert_eq!(
+            shown(Loader::new(&c, &[]).find_driver_library(&c, "libcuda.so.1")),
+            "none"
+        );
     }
 }

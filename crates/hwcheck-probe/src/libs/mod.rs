@@ -68,6 +68,7 @@ pub fn probe(ctx: &SystemContext) -> Vec<LibraryFacts> {
                 real_path: copy.real.as_ref().map(|r| shown_path(ctx, r)),
                 soname: elf.and_then(|e| e.soname.clone()),
                 needed: elf.map(|e| e.needed.clone()).unwrap_or_default(),
+                machine: elf.map(crate::elf::ElfInfo::machine_name),
                 version: id.version,
                 version_source: id.source,
                 found_via: copy.via.clone(),
@@ -84,6 +85,12 @@ pub fn probe(ctx: &SystemContext) -> Vec<LibraryFacts> {
 /// LD_LIBRARY_PATH, ldconfig's cache and the default directories.
 pub fn loader_pick(ctx: &SystemContext, soname: &str) -> Option<PathBuf> {
     Loader::new(ctx, &loader::load_cache(ctx)).resolve(soname)
+}
+
+/// A driver library (`libcuda.so.1`, `libnvidia-ml.so.1`) the loader's way, else where it sits
+/// off the loader's path (WSL2's and L4T's driver directories, the container toolkit's mount).
+pub fn driver_library(ctx: &SystemContext, soname: &str) -> Option<loader::DriverLibrary> {
+    Loader::new(ctx, &loader::load_cache(ctx)).find_driver_library(ctx, soname)
 }
 
 /// How a path on this machine is shown in reports: as the probed system names it, also for

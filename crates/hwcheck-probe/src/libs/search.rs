@@ -85,11 +85,7 @@ pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir>
         }
         add(root.host.join("compat"), FoundVia::CudaCompat);
     }
-    for dir in [
-        "/usr/local/nvidia/lib64",
-        "/usr/local/nvidia/lib",
-        "/usr/lib/wsl/lib",
-    ] {
+    for dir in super::loader::DRIVER_DIRS {
         add(ctx.path(dir), FoundVia::Other(dir.to_string()));
     }
     for prefix in python_prefixes(ctx) {
@@ -144,6 +140,18 @@ fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
     }
     prefixes.retain(|p| p.join("lib").is_dir());
     prefixes
+}
+
+/// Every `site-packages` / `dist-packages` directory of every Python environment prefix that
+/// [`search_dirs`] looks in, without duplicates.
+pub fn python_site_packages(ctx: &SystemContext) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for site in python_prefixes(ctx).iter().flat_map(|p| site_packages(p)) {
+        if !out.contains(&site) {
+            out.push(site);
+        }
+    }
+    out
 }
 
 /// `lib/python3*/{site,dist}-packages` of a prefix.

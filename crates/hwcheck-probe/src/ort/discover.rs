@@ -103,20 +103,22 @@ fn add_candidate(ctx: &SystemContext, found: &mut Vec<Found>, path: PathBuf, sou
         return;
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let python_packages = match &source {
-        OrtSource::Python(_) => dir
-            .parent()
-            .and_then(Path::parent)
-            .map(python_distributions)
-            .unwrap_or_default(),
-        _ => Vec::new(),
+    let site = match &source {
+        OrtSource::Python(_) => dir.parent().and_then(Path::parent),
+        _ => None,
     };
+    let python_packages = site.map(python_distributions).unwrap_or_default();
+    let wheel_tags = site.map(wheel_tags).unwrap_or_default();
     let install = OrtInstall {
         path: ctx.display_path(&path),
         real_path: real.as_deref().map(|r| ctx.display_path(r)),
         is_reference: source == OrtSource::Reference,
         found_via: vec![source],
         python_packages,
+        wheel_tags,
+        machine: crate::elf::read_dynamic(&path)
+            .ok()
+            .map(|e| e.machine_name()),
         provider_libraries: provider_libraries_in(ctx, &dir),
         ..OrtInstall::default()
     };
@@ -274,6 +276,31 @@ fn python_distributions(site: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The `Tag:` lines of the ORT distributions' `*.dist-info/WHEEL` files in a site-packages
+/// directory (the platform each wheel was built for).
+fn wheel_tags(site: &Path) -> Vec<String> {
+    let mut tags = Vec::new();
+    for (name, path) in list_dir(site) {
+        if parse_dist_info(&name).is_none() {
+            continue;
+        }
+        if let Ok(text) = hwcheck_model::read::small_text(&path.join("WHEEL")) {
+            tags.extend(parse_wheel_tags(&text));
+        }
+    }
+    tags
+}
+
+/// The `Tag:` values of a WHEEL file (at most 16).
+pub fn parse_wheel_tags(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("Tag:"))
+        .map(|t| t.trim().chars().take(120).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .take(16)
+        .collect()
+}
+
 /// "onnxruntime_gpu-1.31.1.dist-info" -> "onnxruntime-gpu 1.31.1"; `None` for other packages.
 pub fn parse_dist_info(dir_name: &str) -> Option<String> {
     let stem = dir_name.strip_suffix(".dist-info")?;
@@ -332,6 +359,20 @@ mod tests {
         assert_eq!(parse_dist_info("onnxruntime_genai-0.5.dist-info"), None);
         assert_eq!(parse_dist_info("numpy-2.0.dist-info"), None);
         assert_eq!(parse_dist_info("onnxruntime"), None);
+    }
+
+    #[test]
+    fn wheel_tags_tell_where_a_wheel_was_built_for() {
+        let wheel = "Wheel-Version: 1.0\nGenerator: bdist_wheel (0.43.0)\nRoot-Is-Purelib: false\nTag: cp310-cp310-manylinux_2_27_aarch64\nTag: cp310-cp310-manylinux_2_28_aarch64\n";
+        assert_eq!(
+            parse_wheel_tags(wheel),
+            [
+                "cp310-cp310-manylinux_2_27_aarch64",
+                "cp310-cp310-manylinux_2_28_aarch64"
+            ]
+        );
+        assert!(parse_wheel_tags("").is_empty());
+        assert!(parse_wheel_tags("Tag:   \n").is_empty());
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub fn probe(ctx: &SystemContext) -> OrtFacts {
         ),
         tolerance: Some(TOLERANCE),
         problem,
+        requested_providers: ctx.options.providers.clone(),
     }
 }
 
