@@ -238,11 +238,7 @@ fn cuda_visible_devices(facts: &Facts) -> Check {
             "CUDA_VISIBLE_DEVICES is not set: CUDA sees every GPU",
         );
     };
-    let count = facts
-        .driver
-        .nvml
-        .device_count
-        .or((!facts.gpus.is_empty()).then_some(facts.gpus.len() as u32));
+    let count = gpu_count(facts);
     let shown = format!("CUDA_VISIBLE_DEVICES={value:?}");
     let fix = "Unset CUDA_VISIBLE_DEVICES, or set it to valid GPU indices (e.g. 0) or UUIDs from `nvidia-smi -L`.";
     let (visible, stop) = parse_visible(value, count, facts);
@@ -269,6 +265,15 @@ fn cuda_visible_devices(facts: &Facts) -> Check {
     }
 }
 
+/// How many GPUs NVML reported (else how many GPU facts there are).
+fn gpu_count(facts: &Facts) -> Option<u32> {
+    facts
+        .driver
+        .nvml
+        .device_count
+        .or((!facts.gpus.is_empty()).then_some(facts.gpus.len() as u32))
+}
+
 /// Counts the entries CUDA honours: it reads the list up to the first invalid entry.
 /// Returns (visible, why reading stopped).
 fn parse_visible(value: &str, count: Option<u32>, facts: &Facts) -> (usize, Option<String>) {
@@ -277,31 +282,47 @@ fn parse_visible(value: &str, count: Option<u32>, facts: &Facts) -> (usize, Opti
     }
     let mut visible = 0;
     for entry in value.split(',').map(str::trim) {
-        let problem = if let Ok(i) = entry.parse::<i64>() {
-            if i < 0 {
-                Some(format!("{entry} is negative"))
-            } else {
-                count
-                    .filter(|c| i >= i64::from(*c))
-                    .map(|c| format!("index {i} is beyond the {c} GPU(s)"))
-            }
-        } else if entry.starts_with("GPU-") {
-            let known = facts
-                .gpus
-                .iter()
-                .any(|g| g.uuid.as_deref().is_some_and(|u| u.starts_with(entry)));
-            (!known).then(|| format!("{entry} matches no GPU's UUID"))
-        } else if entry.starts_with("MIG-") {
-            None
-        } else {
-            Some(format!("{entry:?} is neither an index nor a UUID"))
-        };
-        match problem {
+        match entry_problem(entry, count, facts) {
             Some(p) => return (visible, Some(p)),
             None => visible += 1,
         }
     }
     (visible, None)
+}
+
+/// The entries of a CUDA_VISIBLE_DEVICES value that name a GPU, in order (what a corrected
+/// value keeps).
+pub(crate) fn valid_visible_entries(value: &str, facts: &Facts) -> Vec<String> {
+    let count = gpu_count(facts);
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && entry_problem(e, count, facts).is_none())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Why CUDA would stop reading the list at `entry`, if it would.
+fn entry_problem(entry: &str, count: Option<u32>, facts: &Facts) -> Option<String> {
+    if let Ok(i) = entry.parse::<i64>() {
+        if i < 0 {
+            Some(format!("{entry} is negative"))
+        } else {
+            count
+                .filter(|c| i >= i64::from(*c))
+                .map(|c| format!("index {i} is beyond the {c} GPU(s)"))
+        }
+    } else if entry.starts_with("GPU-") {
+        let known = facts
+            .gpus
+            .iter()
+            .any(|g| g.uuid.as_deref().is_some_and(|u| u.starts_with(entry)));
+        (!known).then(|| format!("{entry} matches no GPU's UUID"))
+    } else if entry.starts_with("MIG-") {
+        None
+    } else {
+        Some(format!("{entry:?} is neither an index nor a UUID"))
+    }
 }
 
 #[cfg(test)]

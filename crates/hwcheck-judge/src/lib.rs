@@ -28,6 +28,7 @@ pub mod plan;
 pub mod plan_image;
 pub mod plan_ngc;
 pub mod plan_rules;
+pub mod remedies;
 pub mod require;
 pub mod requirements;
 pub mod security;
@@ -41,7 +42,8 @@ use hwcheck_compat::Tables;
 use hwcheck_model::check::Check;
 use hwcheck_model::facts::Facts;
 
-/// Judges every area and returns all checks (unsorted; [`hwcheck_model::check::Report`] sorts).
+/// Judges every area and returns all checks (unsorted; [`hwcheck_model::check::Report`] sorts),
+/// with the environment changes that should fix them ([`remedies`]).
 pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     let mut checks = Vec::new();
     checks.extend(driver::judge(facts, tables));
@@ -61,6 +63,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     checks.extend(cold_start::judge(facts, tables));
     checks.extend(detection::judge(facts, tables));
     checks.extend(security::judge(facts, tables));
+    remedies::propose(facts, &mut checks);
     causes::link(&mut checks);
     checks
 }

@@ -2,10 +2,13 @@
 
 pub use crate::check_id::{CheckId, CheckKind, Install};
 use crate::facts::Facts;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Outcome of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Status {
     /// Something is broken: GPU inference will fail or silently run on the CPU.
@@ -31,7 +34,9 @@ impl Status {
 }
 
 /// The area a check belongs to; the table groups rows by it, in this order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
     /// Kernel module, NVML, libcuda.
@@ -75,7 +80,7 @@ impl Area {
 }
 
 /// One judged check: a stable id, a status, why, and what to do.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Check {
     /// Stable id, e.g. `cuda.runtime.driver_sufficient`; CI gates and docs refer to it.
     pub id: CheckId,
@@ -108,7 +113,7 @@ pub struct Check {
 }
 
 /// A change of the process environment that may fix a check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Remedy {
     /// The variable changes, applied in order.
     pub changes: Vec<EnvChange>,
@@ -122,7 +127,7 @@ pub struct Remedy {
 }
 
 /// One change of an environment variable.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum EnvChange {
     /// Set `name` to `value`.
@@ -228,7 +233,7 @@ impl Check {
 }
 
 /// The overall outcome of a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// No FAIL (and no WARN under `--strict`).
@@ -238,7 +243,7 @@ pub enum Verdict {
 }
 
 /// What hwcheck prints: facts, checks and the verdict.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// Layout version ([`crate::facts::SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -262,7 +267,7 @@ pub struct Report {
 }
 
 /// How many checks ended in each status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct StatusCounts {
     /// FAIL count.
     pub fail: usize,

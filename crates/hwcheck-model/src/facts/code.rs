@@ -5,12 +5,13 @@
 //! [`Code::Vendor`] with the text the library gave. In JSON every code is its snake_case string
 //! (or the vendor's name), so reports written before the enum existed read back the same.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 macro_rules! codes {
     ($($(#[doc = $doc:literal])* $variant:ident = $text:literal,)*) => {
         /// A probe failure's stable code.
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
         #[serde(from = "String", into = "String")]
         pub enum Code {
             $($(#[doc = $doc])* $variant,)*

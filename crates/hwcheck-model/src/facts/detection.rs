@@ -2,11 +2,12 @@
 
 use crate::facts::ort::Provider;
 use crate::facts::ProbeError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A box in normalised picture coordinates (0–1), in the TensorFlow order
 /// (ymin, xmin, ymax, xmax) that the bundled model and its golden answers use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BBox {
     /// Top edge.
     pub ymin: f32,
@@ -19,7 +20,7 @@ pub struct BBox {
 }
 
 /// One person found in one picture.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Detection {
     /// Where, normalised to the original picture.
     pub bbox: BBox,
@@ -28,7 +29,7 @@ pub struct Detection {
 }
 
 /// What one provider found in one bundled picture.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ImageDetections {
     /// The bundled picture's file name, e.g. "astronaut.png".
     pub image: String,
@@ -40,7 +41,7 @@ pub struct ImageDetections {
 }
 
 /// Timings of one provider, in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
     /// Building the session (graph optimisation, provider set-up, weights upload).
     pub session_ms: f64,
@@ -57,7 +58,7 @@ pub struct Timings {
 }
 
 /// One run of the person detector through one provider of one ONNX Runtime library.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProviderRun {
     /// The ONNX Runtime library used (as probed).
     pub library: String,
@@ -80,7 +81,7 @@ pub struct ProviderRun {
 }
 
 /// Everything learned by running the person detector.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DetectionFacts {
     /// The user's model (`hwcheck detect --model PATH`); `None` for the bundled detector,
     /// which is checked against its golden answers.

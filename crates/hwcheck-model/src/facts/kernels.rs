@@ -6,10 +6,11 @@
 //! image is available for execution on the device".
 
 use super::ProbeError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The kernel images of one library file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct KernelImageFacts {
     /// The library path as found (may be a symlink).
     pub path: String,

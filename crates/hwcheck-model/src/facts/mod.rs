@@ -14,6 +14,7 @@ pub mod security;
 
 use crate::version::DottedVersion;
 pub use code::Code;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -24,7 +25,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const SKIPPED_CUINIT: &str = "cuInit (CUDA driver API initialisation): skipped by --quick";
 
 /// A probe that failed, kept as a fact: a stable machine-readable code and the message seen.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProbeError {
     /// Stable code, e.g. NVML's error name (`DriverNotLoaded`), CUDA's (`CUDA_ERROR_NO_DEVICE`),
     /// or hwcheck's own (`timed_out`, `crashed`, `not_found`, `unreadable`).
@@ -44,7 +45,7 @@ impl ProbeError {
 }
 
 /// Everything observed on one machine.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Facts {
     /// Layout version of this JSON ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -96,7 +97,7 @@ pub struct Facts {
 }
 
 /// OS-level facts.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct HostFacts {
     /// `std::env::consts::OS`.
     pub os: String,
@@ -116,7 +117,7 @@ pub struct HostFacts {
 }
 
 /// The driver as seen by NVML and by the kernel.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct DriverFacts {
     /// NVML's answers, or why NVML could not answer.
     pub nvml: NvmlFacts,
@@ -125,7 +126,7 @@ pub struct DriverFacts {
 }
 
 /// What NVML said.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct NvmlFacts {
     /// The libnvidia-ml that was loaded (canonical path when known).
     pub library_path: Option<String>,
@@ -143,7 +144,7 @@ pub struct NvmlFacts {
 }
 
 /// /proc/driver/nvidia/version, parsed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct KernelModuleFacts {
     /// Module version, e.g. "580.159.04".
     pub version: Option<DottedVersion>,
@@ -154,7 +155,7 @@ pub struct KernelModuleFacts {
 }
 
 /// One GPU as NVML reported it. Fields NVML would not give are `None`; their errors are listed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct GpuFacts {
     /// NVML index.
     pub index: u32,
@@ -199,7 +200,7 @@ pub struct GpuFacts {
 }
 
 /// Result of `cuInit(0)` + `cuDeviceGetCount` through libcuda in an isolated child.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct CudaDriverApiFacts {
     /// The libcuda.so.1 the dynamic loader resolved (from dladdr/dlinfo), when known.
     pub library_path: Option<String>,
@@ -220,7 +221,7 @@ pub struct CudaDriverApiFacts {
 }
 
 /// One device as the CUDA driver API reports it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CudaDeviceFacts {
     /// CUDA device ordinal.
     pub index: u32,
@@ -233,7 +234,9 @@ pub struct CudaDeviceFacts {
 }
 
 /// CUDA-family component a library file belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     /// libcuda.so (driver API, user-space driver).
@@ -291,7 +294,7 @@ impl Component {
 }
 
 /// Where a library copy was found (a copy can be found through several places).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum FoundVia {
     /// A directory of LD_LIBRARY_PATH.
@@ -315,7 +318,7 @@ pub enum FoundVia {
 }
 
 /// How a library's version was learned, most trustworthy first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionSource {
     /// Asked the library itself through dlopen in a child (`cudaRuntimeGetVersion`, …).
@@ -333,7 +336,7 @@ pub enum VersionSource {
 }
 
 /// One copy of one library on disk.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct LibraryFacts {
     /// Which component it is.
     pub component: Component,
@@ -386,7 +389,7 @@ impl LibraryFacts {
 }
 
 /// A CUDA toolkit directory and its version file.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ToolkitFacts {
     /// e.g. "/usr/local/cuda-13.0".
     pub root: String,
@@ -405,7 +408,7 @@ pub struct ToolkitFacts {
 }
 
 /// Container, devices, variables, tools.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EnvironmentFacts {
     /// "docker", "podman", "kubernetes", "lxc", "containerd", … ; `None` on a bare host.
     pub container: Option<String>,
@@ -438,7 +441,7 @@ pub struct EnvironmentFacts {
 }
 
 /// NVIDIA_REQUIRE_CUDA, e.g. "cuda>=12.4 brand=tesla,driver>=470,driver<471".
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct RequireCudaFacts {
     /// The raw value.
     pub raw: String,

@@ -1,10 +1,11 @@
 //! ONNX Runtime facts: installs found and per-provider session probes (filled by `probe::ort`).
 
 use super::ProbeError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Everything learned about ONNX Runtime on this machine.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct OrtFacts {
     /// Every ONNX Runtime library found, in probe order (`--ort`, ORT_DYLIB_PATH, Python
     /// environments, system directories, then the reference runtime).
@@ -23,7 +24,7 @@ pub struct OrtFacts {
 }
 
 /// How an ONNX Runtime library was found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum OrtSource {
     /// `--ort PATH`.
@@ -40,7 +41,7 @@ pub enum OrtSource {
 }
 
 /// One ONNX Runtime library (libonnxruntime.so*) and what its probes found.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct OrtInstall {
     /// The library path as found.
     pub path: String,
@@ -81,7 +82,7 @@ pub struct OrtInstall {
 }
 
 /// A provider library file beside an ORT library and its dynamic dependencies.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ProviderLibrary {
     /// File name, e.g. "libonnxruntime_providers_cuda.so".
     pub name: String,
@@ -99,7 +100,7 @@ pub struct ProviderLibrary {
 }
 
 /// One session on one provider of one ORT library, in its own child process.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ProviderProbe {
     /// The provider (ORT's name, e.g. "CUDAExecutionProvider").
     pub provider: Provider,
@@ -153,7 +154,9 @@ impl ProviderProbe {
 
 /// An execution provider hwcheck knows how to register. Serialised with ORT's own name
 /// (`"CUDAExecutionProvider"`), as `onnxruntime.get_available_providers()` prints it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Provider {
     /// The default CPU provider (always present; registered implicitly).
     #[serde(rename = "CPUExecutionProvider")]

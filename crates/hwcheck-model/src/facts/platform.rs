@@ -3,10 +3,11 @@
 //! conclusion keeps the files or variables it came from (`evidence`).
 
 use crate::version::DottedVersion;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The platform facts of one run.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct PlatformFacts {
     /// Set when this is WSL2 (any of its signs was found).
     pub wsl: Option<WslFacts>,
@@ -21,7 +22,7 @@ pub struct PlatformFacts {
 }
 
 /// WSL2's signs.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WslFacts {
     /// Each sign found: "/dev/dxg exists", "kernel release 5.15.153.1-microsoft-standard-WSL2",
     /// "WSL_DISTRO_NAME=Ubuntu", "/usr/lib/wsl/lib exists".
@@ -40,7 +41,7 @@ pub struct WslFacts {
 }
 
 /// A Jetson's signs and its L4T release.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct JetsonFacts {
     /// Each sign found (the first line of /etc/nv_tegra_release, /sys/devices/soc0/family,
     /// the nvidia-l4t-core package, /proc/device-tree/model).
@@ -55,7 +56,7 @@ pub struct JetsonFacts {
 }
 
 /// A hypervisor under this kernel.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 pub struct VirtualizationFacts {
     /// The hypervisor when it could be named ("kvm", "vmware", "microsoft", "xen", "qemu",
     /// "amazon", "google", …), as systemd-detect-virt names them.
@@ -67,7 +68,7 @@ pub struct VirtualizationFacts {
 }
 
 /// One installed dpkg package.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PackageFacts {
     /// Package name, e.g. "cuda-toolkit-12-6".
     pub name: String,
@@ -78,7 +79,7 @@ pub struct PackageFacts {
 }
 
 /// One GPU device node and whether this process's user may open it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DeviceNodeFacts {
     /// The node, e.g. "/dev/nvidia-uvm".
     pub path: String,
@@ -97,7 +98,7 @@ pub struct DeviceNodeFacts {
 }
 
 /// Who runs hwcheck: what device permissions are checked against.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct UserFacts {
     /// Real uid.
     pub uid: u32,

@@ -1,9 +1,10 @@
 //! Who ran hwcheck, and who can write the directories libraries are loaded from.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The trust facts of one run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SecurityFacts {
     /// hwcheck's effective uid (0 = root); `None` when unknown.
     pub euid: Option<u32>,
@@ -13,7 +14,7 @@ pub struct SecurityFacts {
 }
 
 /// Why a directory matters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]
 pub enum DirUse {
     /// Listed in LD_LIBRARY_PATH: every program's loader searches it first.
@@ -28,7 +29,7 @@ pub enum DirUse {
 }
 
 /// Ownership and permissions of one directory.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DirectoryFacts {
     /// The directory as the probed system names it.
     pub path: String,

@@ -1,0 +1,195 @@
+//! Environment changes a remedy consists of: applying them to an environment map, and saying
+//! them in words.
+
+use crate::check::{EnvChange, Remedy};
+use std::collections::BTreeMap;
+
+/// Outcome of a remedy when the report was re-judged from a saved one (nothing can be re-run).
+pub const NOT_VERIFIED_SAVED: &str = "not verified (re-judged from a saved report)";
+/// Outcome of a remedy under `--quick` (hwcheck re-runs no probe).
+pub const NOT_VERIFIED_QUICK: &str = "not verified (--quick re-runs no probe)";
+
+impl EnvChange {
+    /// The variable it changes.
+    pub fn variable(&self) -> &str {
+        match self {
+            EnvChange::Set { name, .. }
+            | EnvChange::Unset { name }
+            | EnvChange::RemoveFromList { name, .. }
+            | EnvChange::Prepend { name, .. } => name,
+        }
+    }
+
+    /// Applies the change to `env` (a missing list variable is an empty list; a list left
+    /// empty is unset).
+    pub fn apply(&self, env: &mut BTreeMap<String, String>) {
+        match self {
+            EnvChange::Set { name, value } => {
+                env.insert(name.clone(), value.clone());
+            }
+            EnvChange::Unset { name } => {
+                env.remove(name);
+            }
+            EnvChange::RemoveFromList { name, dir } => {
+                set_list(env, name, list_without(env.get(name), dir));
+            }
+            EnvChange::Prepend { name, dir } => {
+                let mut list = vec![dir.clone()];
+                list.extend(list_without(env.get(name), dir));
+                set_list(env, name, list);
+            }
+        }
+    }
+
+    /// The change as an instruction: "remove /usr/local/cuda/compat from LD_LIBRARY_PATH".
+    pub fn describe(&self) -> String {
+        match self {
+            EnvChange::Set { name, value } => format!("set {name}={value}"),
+            EnvChange::Unset { name } => format!("unset {name}"),
+            EnvChange::RemoveFromList { name, dir } => format!("remove {dir} from {name}"),
+            EnvChange::Prepend { name, dir } => format!("put {dir} first on {name}"),
+        }
+    }
+
+    /// The environment after the change, as a condition: "LD_LIBRARY_PATH without
+    /// /usr/local/cuda/compat".
+    pub fn condition(&self) -> String {
+        match self {
+            EnvChange::Set { name, value } => format!("{name}={value}"),
+            EnvChange::Unset { name } => format!("{name} unset"),
+            EnvChange::RemoveFromList { name, dir } => format!("{name} without {dir}"),
+            EnvChange::Prepend { name, dir } => format!("{dir} first on {name}"),
+        }
+    }
+}
+
+impl Remedy {
+    /// A remedy of `changes`, not yet verified.
+    pub fn new(changes: Vec<EnvChange>) -> Self {
+        Self {
+            changes,
+            verified: None,
+            outcome: None,
+        }
+    }
+
+    /// `env` with every change applied in order.
+    pub fn applied_to(&self, env: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut env = env.clone();
+        for change in &self.changes {
+            change.apply(&mut env);
+        }
+        env
+    }
+
+    /// Every change as an instruction, joined: "remove … from LD_LIBRARY_PATH; unset …".
+    pub fn describe(&self) -> String {
+        join(self.changes.iter().map(EnvChange::describe))
+    }
+
+    /// The changed environment as a condition: "LD_LIBRARY_PATH without …".
+    pub fn condition(&self) -> String {
+        join(self.changes.iter().map(EnvChange::condition))
+    }
+
+    /// Records what re-running the failing probe with the changes showed.
+    pub fn record(&mut self, helped: bool, what: &str) {
+        let verdict = if helped { "verified" } else { "did not help" };
+        self.verified = Some(helped);
+        self.outcome = Some(format!("{verdict}: with {}, {what}", self.condition()));
+    }
+}
+
+fn join(parts: impl Iterator<Item = String>) -> String {
+    parts.collect::<Vec<_>>().join("; ")
+}
+
+/// The entries of a colon-separated list other than `dir` (compared without trailing slashes),
+/// empty entries dropped.
+fn list_without(value: Option<&String>, dir: &str) -> Vec<String> {
+    let dir = dir.trim_end_matches('/');
+    value
+        .map(|v| {
+            v.split(':')
+                .filter(|e| !e.is_empty() && e.trim_end_matches('/') != dir)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn set_list(env: &mut BTreeMap<String, String>, name: &str, list: Vec<String>) {
+    if list.is_empty() {
+        env.remove(name);
+    } else {
+        env.insert(name.to_string(), list.join(":"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn remove(dir: &str) -> EnvChange {
+        EnvChange::RemoveFromList {
+            name: "LD_LIBRARY_PATH".into(),
+            dir: dir.into(),
+        }
+    }
+
+    #[test]
+    fn removing_a_directory_keeps_the_others_in_order_and_unsets_an_empty_list() {
+        let mut e = env(&[("LD_LIBRARY_PATH", "/usr/local/cuda/compat/:/a::/b")]);
+        remove("/usr/local/cuda/compat").apply(&mut e);
+        assert_eq!(e["LD_LIBRARY_PATH"], "/a:/b");
+        let mut e = env(&[("LD_LIBRARY_PATH", "/usr/local/cuda/compat")]);
+        remove("/usr/local/cuda/compat").apply(&mut e);
+        assert!(!e.contains_key("LD_LIBRARY_PATH"));
+    }
+
+    #[test]
+    fn prepending_moves_an_existing_entry_first_and_creates_a_missing_list() {
+        let prepend = EnvChange::Prepend {
+            name: "LD_LIBRARY_PATH".into(),
+            dir: "/b".into(),
+        };
+        let mut e = env(&[("LD_LIBRARY_PATH", "/a:/b")]);
+        prepend.apply(&mut e);
+        assert_eq!(e["LD_LIBRARY_PATH"], "/b:/a");
+        let mut e = env(&[]);
+        prepend.apply(&mut e);
+        assert_eq!(e["LD_LIBRARY_PATH"], "/b");
+    }
+
+    #[test]
+    fn a_remedy_applies_in_order_and_says_what_it_verified() {
+        let mut r = Remedy::new(vec![
+            EnvChange::Unset {
+                name: "CUDA_VISIBLE_DEVICES".into(),
+            },
+            EnvChange::Set {
+                name: "ORT_DYLIB_PATH".into(),
+                value: "/gpu/libonnxruntime.so".into(),
+            },
+        ]);
+        let after = r.applied_to(&env(&[("CUDA_VISIBLE_DEVICES", "")]));
+        assert_eq!(after, env(&[("ORT_DYLIB_PATH", "/gpu/libonnxruntime.so")]));
+        assert_eq!(
+            r.describe(),
+            "unset CUDA_VISIBLE_DEVICES; set ORT_DYLIB_PATH=/gpu/libonnxruntime.so"
+        );
+        r.record(false, "cuInit still fails: CUDA_ERROR_NO_DEVICE");
+        assert_eq!(r.verified, Some(false));
+        assert_eq!(
+            r.outcome.as_deref(),
+            Some("did not help: with CUDA_VISIBLE_DEVICES unset; ORT_DYLIB_PATH=/gpu/libonnxruntime.so, cuInit still fails: CUDA_ERROR_NO_DEVICE")
+        );
+    }
+}
