@@ -47,7 +47,7 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
         Invocation::Plan(options) => crate::commands::plan::run(global, &options),
         Invocation::Detect(options) => crate::commands::detect::run(global, &options),
         Invocation::Watch(options) => crate::commands::watch::run(global, &options),
-        Invocation::Summarize(options) => crate::commands::summarize::run(&options),
+        Invocation::Summarize(options) => crate::commands::summarize::run(&options, global.width),
     }
 }
 
@@ -66,13 +66,13 @@ pub fn run_doctor(global: &Global, options: &Doctor) -> Result<u8, AppError> {
             let name = outputs::file_name(format).ok_or_else(|| {
                 AppError::Usage("--output-dir writes --format nfd, prometheus or json".into())
             })?;
-            let text = outputs::render(&report, format, options.nfd_expiry, false);
+            let text = outputs::render(&report, format, options.nfd_expiry, false, None);
             let path = outputs::write_atomically(dir, name, &text).map_err(AppError::Write)?;
             eprintln!("hwcheck: wrote {}", path.display());
         }
         None => println!(
             "{}",
-            outputs::render(&report, format, options.nfd_expiry, color()).trim_end()
+            outputs::render(&report, format, options.nfd_expiry, color(), global.width).trim_end()
         ),
     }
     Ok(exit_code(report.verdict))
@@ -86,9 +86,10 @@ pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
     })
 }
 
-/// Prints `report` in `format`, with colour only on a terminal without NO_COLOR.
-pub fn print_report(report: &Report, format: Format) {
-    println!("{}", hwcheck_render::render(report, format, color()));
+/// Prints `report` in `format` wrapped to `width`, with colour only on a terminal without
+/// NO_COLOR.
+pub fn print_report(report: &Report, format: Format, width: Option<usize>) {
+    println!("{}", hwcheck_render::render(report, format, color(), width));
 }
 
 /// Colour: only on a terminal, and not under NO_COLOR.
