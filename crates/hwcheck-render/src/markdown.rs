@@ -86,7 +86,10 @@ fn root_causes(roots: &[RootCause<'_>]) -> Vec<String> {
                 .outcome
                 .as_deref()
                 .map_or(String::new(), |o| format!(" ({})", escape(o)));
-            lines.push(format!("- change: {}{outcome}", escape(&remedy.describe())));
+            lines.push(format!(
+                "- change: {}{outcome}",
+                remedy.describe_quoted(code_span)
+            ));
         }
         lines.extend(
             check
@@ -152,7 +155,7 @@ pub fn escape(text: &str) -> String {
 
 /// Escapes prose that may hold code spans (a fix: "Run `nvidia-smi -pm 1` as root."): spans
 /// with a matching closing run of backticks are kept as they are, so they render as code;
-/// everything else is escaped as by [`escape`].
+/// paths and variable names get code spans; everything else is escaped as by [`escape`].
 pub fn prose(text: &str) -> String {
     let flat = text.replace(['\r', '\n'], " ");
     let mut out = String::with_capacity(flat.len());
@@ -163,20 +166,53 @@ pub fn prose(text: &str) -> String {
         let body = &rest[open + run..];
         match closing_run(body, run) {
             Some(close) => {
-                out.push_str(&escape(&rest[..open]));
+                out.push_str(&codify(&rest[..open]));
                 out.push_str(ticks);
                 out.push_str(&body[..close]);
                 out.push_str(ticks);
                 rest = &body[close + run..];
             }
             None => {
-                out.push_str(&escape(&rest[..open + run]));
+                out.push_str(&codify(&rest[..open]));
+                out.push_str(&escape(ticks));
                 rest = body;
             }
         }
     }
-    out.push_str(&escape(rest));
+    out.push_str(&codify(rest));
     out
+}
+
+/// Escapes prose, putting words that are commands' operands in code spans: absolute paths
+/// (`/usr/local/cuda/compat`) and variable names (`LD_LIBRARY_PATH`), without the
+/// punctuation around them.
+fn codify(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let core = word.trim_start_matches(['(', '"', '\'']);
+            let lead = &word[..word.len() - core.len()];
+            let core = core.trim_end_matches([')', ',', '.', ';', ':', '"', '\'']);
+            let tail = &word[lead.len() + core.len()..];
+            if is_operand(core) {
+                format!("{}{}{}", escape(lead), code_span(core), escape(tail))
+            } else {
+                escape(word)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An absolute path, or a variable name such as `LD_LIBRARY_PATH` (capitals, digits and at
+/// least one underscore).
+fn is_operand(word: &str) -> bool {
+    let path = word.len() > 1 && word.starts_with('/') && !word.contains('`');
+    let variable = word.contains('_')
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    path || variable
 }
 
 /// Where in `text` a run of exactly `run` backticks starts, if any.
@@ -307,7 +343,7 @@ mod tests {
         }]));
         let out = render(&report);
         assert!(
-            out.contains("- change: unset CUDA\\_VISIBLE\\_DEVICES\n"),
+            out.contains("- change: unset `CUDA_VISIBLE_DEVICES`\n"),
             "{out}"
         );
         assert!(
@@ -327,6 +363,11 @@ mod tests {
         assert_eq!(prose("use ``x ` y`` here"), "use ``x ` y`` here");
         assert_eq!(prose("a ` lone tick"), "a \\` lone tick");
         assert_eq!(prose("two\nlines"), "two lines");
+        assert_eq!(
+            prose("Remove /usr/local/cuda/compat from LD_LIBRARY_PATH (and /etc/ld.so.conf.d),"),
+            "Remove `/usr/local/cuda/compat` from `LD_LIBRARY_PATH` (and `/etc/ld.so.conf.d`),"
+        );
+        assert_eq!(prose("a/b and / stay; CUDA 12"), "a/b and / stay; CUDA 12");
     }
 
     #[test]
