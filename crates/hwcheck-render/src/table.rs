@@ -325,6 +325,35 @@ mod tests {
     }
 
     #[test]
+    fn root_causes_lead_coloured_and_fold_what_follows_from_them() {
+        let mut report = fixtures::report();
+        let mut skip = report.checks[1].clone();
+        skip.id = hwcheck_model::check::CheckKind::DetectionAgreement.into();
+        skip.status = Status::Skip;
+        skip.summary = "/src/x.cc:12 void ns::Run() CUDA failure 100: no device ; GPU=0".into();
+        skip.caused_by.push("cuda.runtime.driver_sufficient".into());
+        report.checks.push(skip);
+        let out = render(&report, false, Some(120));
+        assert!(out.contains("\nROOT CAUSES (2) — fix these first"), "{out}");
+        let root = line_of(&out, "FAIL cuda.runtime.driver_sufficient");
+        let folded = line_of(
+            &out,
+            "  leads to: detection.agreement SKIP CUDA failure 100: no device",
+        );
+        assert!(
+            root < folded && folded < line_of(&out, "WARN gpu.health"),
+            "{out}"
+        );
+        assert!(!out.contains("┆ detection.agreement"), "{out}");
+        assert!(line_of(&out, "OTHER CHECKS") < line_of(&out, "┆ driver.nvml"));
+        let coloured = render(&report, true, Some(120));
+        assert!(
+            coloured.contains("\u{1b}[1;31mFAIL\u{1b}[0m cuda.runtime.driver_sufficient"),
+            "{coloured}"
+        );
+    }
+
+    #[test]
     fn an_empty_report_says_so() {
         let report = Report::new(hwcheck_model::facts::Facts::default(), Vec::new(), false);
         assert!(render(&report, false, Some(120)).contains("no checks ran"));
