@@ -45,9 +45,10 @@ pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
     })
 }
 
-/// Prints `report` in `format`, with colour only on a terminal without NO_COLOR.
-pub fn print_report(report: &Report, format: Format) {
-    println!("{}", hwcheck_render::render(report, format, color()));
+/// Prints `report` in `format` wrapped to `width`, with colour only on a terminal without
+/// NO_COLOR.
+pub fn print_report(report: &Report, format: Format, width: Option<usize>) {
+    println!("{}", hwcheck_render::render(report, format, color(), width));
 }
 
 /// Colour: only on a terminal, and not under NO_COLOR.

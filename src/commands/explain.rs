@@ -51,7 +51,7 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     };
     let out = match args.format {
         Format::Json => render::json(&findings, &ctx),
-        _ => render::text(&findings, &ctx),
+        _ => hwcheck_render::wrap::block(&render::text(&findings, &ctx), global.width),
     };
     println!("{out}");
     Ok(if findings.is_empty() && ctx.no_driver.is_none() {

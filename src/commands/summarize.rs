@@ -21,8 +21,8 @@ pub const MAX_FILES: usize = 1_000_000;
 /// gzip's first two bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Reads the reports, prints the summary, returns the exit code.
-pub fn run(options: &Summarize) -> Result<u8, AppError> {
+/// Reads the reports, prints the summary (tables wrapped to `width`), returns the exit code.
+pub fn run(options: &Summarize, width: Option<usize>) -> Result<u8, AppError> {
     let (files, mut unreadable) = collect(&options.inputs);
     let results = read_all(&files);
     let mut reports = Vec::with_capacity(results.len());
@@ -53,7 +53,7 @@ pub fn run(options: &Summarize) -> Result<u8, AppError> {
     let text = match options.format {
         Format::Json => hwcheck_render::fleet::render_json(&summary),
         Format::Markdown => hwcheck_render::fleet::render_markdown(&summary),
-        _ => hwcheck_render::fleet::render_table(&summary, hwcheck_render::TABLE_WIDTH),
+        _ => hwcheck_render::fleet::render_table(&summary, width),
     };
     println!("{text}");
     Ok(if summary.verdicts.fail > 0 || !summary.stale.is_empty() {
