@@ -123,12 +123,20 @@ fn each_failure_family_leads_with_its_root_cause() {
         .unwrap()
         .1;
     let layout = hwcheck_render::layout::layout(&report.checks);
-    let cuda = layout
+    // The missing cuBLASLt dependency (a WARN of the library scan) is the root; the CUDA
+    // provider's FAIL, with its remedy, folds under it.
+    let root = layout
         .roots
         .iter()
-        .find(|r| r.check.key() == "ort.provider.cuda")
-        .expect("the CUDA provider is a root cause");
-    assert!(cuda.check.remedy.is_some());
+        .find(|r| r.check.key() == "libraries.load_problems")
+        .expect("the missing dependency is a root cause");
+    let cuda = root
+        .consequences
+        .iter()
+        .find(|c| c.key() == "ort.provider.cuda")
+        .expect("the CUDA provider follows from it");
+    assert!(cuda.remedy.is_some());
+    assert!(root.check.fix.as_deref().unwrap_or_default().contains("nvidia/cu13/lib"));
     let table = hwcheck_render::table::render(report, false, Some(120));
     assert!(!table.contains("onnxruntime_src"), "{table}");
     let json = hwcheck_render::json::render(report);

@@ -40,6 +40,7 @@ run no-cublaslt.json "$hw" --ort "$ort" --no-detect --format json
 run no-cublaslt-fix.sh "$hw" fix --ort "$ort"
 mv /tmp/hidden-cublaslt/* "$cudalib"/ && ldconfig
 run healthy-ortgpu.txt env COLUMNS=100 "$hw" --ort "$ort"
+run healthy-ortgpu.json "$hw" --ort "$ort" --format json
 run healthy-ortgpu-80.txt env COLUMNS=80 "$hw" --ort "$ort" --no-detect
 run require-cpu-gate.txt "$hw" --ort "$ort" --no-detect --require provider=cpu
 # issue 18: the wheel-installed hwcheck gives the same report as the binary
@@ -56,5 +57,14 @@ for x in sorted(set(key(a)) ^ set(key(b))):
     print("differs:", x)
 PY
 fi
+# issue 14: kernel images as hwcheck reads them vs cuobjdump, for the libraries the report lists
+python3 - "$dir/healthy-ortgpu.json" >"$dir/kernel-libs.txt" <<'PY'
+import json, sys
+for k in json.load(open(sys.argv[1]))["facts"]["kernels"]:
+    print(k["real_path"] or k["path"], "sass=" + ",".join(k["sass"]), "ptx=" + ",".join(k["ptx"]), "entries=%d" % k["entries"])
+PY
+while read -r lib _; do
+  echo "== $lib"; /usr/local/cuda/bin/cuobjdump --list-elf "$lib" 2>&1 | grep -o 'sm_[0-9]*[af]*' | sort | uniq -c
+done <"$dir/kernel-libs.txt" >"$dir/cuobjdump-list-elf.txt" 2>&1
 nvidia-smi --query-gpu=name,driver_version --format=csv >"$dir/gpu.txt" 2>&1
 tar -C "$(dirname "$dir")" -czf "$OUT/session.tgz" session
