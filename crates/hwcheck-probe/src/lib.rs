@@ -37,6 +37,7 @@ pub mod security;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod toolkits;
+pub mod verify;
 
 use crate::context::SystemContext;
 use hwcheck_model::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};

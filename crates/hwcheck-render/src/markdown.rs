@@ -75,6 +75,13 @@ fn fixes(report: &Report) -> Vec<String> {
                 .iter()
                 .map(|e| format!("  - evidence: {}", code_span(e))),
         );
+        if let Some(remedy) = &check.remedy {
+            lines.push(format!(
+                "  - remedy: {}: {}",
+                code_span(&remedy.describe()),
+                escape(remedy.outcome.as_deref().unwrap_or("not verified"))
+            ));
+        }
         lines.extend(
             check
                 .sources

@@ -92,9 +92,23 @@ fn finding_text(check: &Check) -> String {
         if let Some(fix) = &check.fix {
             lines.push(format!("fix: {fix}"));
         }
+        if let Some(remedy) = &check.remedy {
+            lines.push(format!("remedy: {}", remedy_line(remedy)));
+        }
         lines.extend(check.sources.iter().map(|url| format!("source: {url}")));
     }
     lines.join("\n")
+}
+
+/// A remedy's outcome ("verified: with …, …", pointing to `hwcheck fix`; "did not help: with
+/// …, …"), or the change and why it was not verified.
+fn remedy_line(remedy: &hwcheck_model::check::Remedy) -> String {
+    let outcome = remedy.outcome.as_deref().unwrap_or("not verified");
+    match remedy.verified {
+        Some(true) => format!("{outcome} (`hwcheck fix` prints the shell lines)"),
+        Some(false) => outcome.to_string(),
+        None => format!("{} ({outcome})", remedy.describe()),
+    }
 }
 
 /// `text` cut to `max` characters, with "…" when cut.
@@ -223,5 +237,27 @@ mod tests {
     fn shorten_cuts_on_characters() {
         assert_eq!(shorten("ééééé", 3), "éé…");
         assert_eq!(shorten("abc", 3), "abc");
+    }
+
+    #[test]
+    fn a_verified_remedy_is_shown_under_the_fix() {
+        use hwcheck_model::check::{EnvChange, Remedy, Status};
+        let mut report = fixtures::report();
+        let check = report
+            .checks
+            .iter_mut()
+            .find(|c| c.status == Status::Fail)
+            .unwrap();
+        let mut remedy = Remedy::new(vec![EnvChange::Unset {
+            name: "CUDA_VISIBLE_DEVICES".into(),
+        }]);
+        remedy.verified = Some(true);
+        remedy.outcome = Some("verified: with CUDA_VISIBLE_DEVICES unset, cuInit succeeds".into());
+        check.remedy = Some(remedy);
+        let out = render(&report, false, 200);
+        assert!(
+            out.contains("remedy: verified: with CUDA_VISIBLE_DEVICES unset, cuInit succeeds (`hwcheck fix` prints the shell lines)"),
+            "{out}"
+        );
     }
 }
