@@ -12,6 +12,8 @@ pub mod discover;
 pub mod ffi;
 pub mod providers;
 pub mod session;
+#[cfg(feature = "test-hooks")]
+pub mod stand_in;
 
 use crate::context::SystemContext;
 use crate::isolate::ChildProbe;
