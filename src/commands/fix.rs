@@ -9,7 +9,7 @@
 //! NUL); fish has its own single-quote rules (`\'` and `\\` inside quotes), which no quoting
 //! crate here implements, so [`fish_quote`] does.
 
-use crate::app::{self, AppError, EXIT_FAIL, EXIT_OK};
+use crate::common::{gather_verified, AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Fix, Global, Shell};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, Remedy, Status};
@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 /// nothing fails, 1 when checks fail and no fix is verified.
 pub fn run(global: &Global, options: &Fix) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
-    let facts = app::gather_verified(global, &options.machine, true, &tables)?;
+    let facts = gather_verified(global, &options.machine, true, &tables)?;
     let checks = hwcheck_judge::judge(&facts, &tables);
     let text =
         script(&checks, &facts.environment.variables, options.shell).map_err(AppError::Usage)?;
