@@ -13,5 +13,6 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
         Invocation::Detect(options) => crate::commands::detect::run(global, &options),
         Invocation::Watch(options) => crate::commands::watch::run(global, &options),
         Invocation::Summarize(options) => crate::commands::summarize::run(&options, global.width),
+        Invocation::Fix(options) => crate::commands::fix::run(global, &options),
     }
 }

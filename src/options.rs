@@ -115,6 +115,28 @@ pub struct Doctor {
     pub nfd_expiry: Option<Duration>,
     /// `--require` gates, parsed.
     pub requirements: Vec<Requirement>,
+    /// Re-run failing probes with each proposed environment remedy (off with `--no-verify`).
+    pub verify: bool,
+}
+
+/// The shell `hwcheck fix` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    /// bash (`export`, `unset`).
+    Bash,
+    /// zsh (as bash).
+    Zsh,
+    /// fish (`set -gx`, `set -e`).
+    Fish,
+}
+
+/// `hwcheck fix`.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    /// Where the facts come from (this machine is probed and its remedies verified).
+    pub machine: Machine,
+    /// The shell to write lines for.
+    pub shell: Shell,
 }
 
 /// `hwcheck explain`.
@@ -250,6 +272,8 @@ pub enum Invocation {
     Watch(Watch),
     /// `summarize`.
     Summarize(Summarize),
+    /// `fix`.
+    Fix(Fix),
 }
 
 #[cfg(test)]

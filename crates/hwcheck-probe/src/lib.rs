@@ -40,6 +40,7 @@ pub mod security;
 pub(crate) mod testing;
 pub mod toolkit_roots;
 pub mod toolkits;
+pub mod verify;
 
 use crate::context::SystemContext;
 use hwcheck_model::facts::detection::DetectionFacts;

@@ -10,6 +10,7 @@ pub mod kernels;
 pub mod load;
 pub mod ort;
 pub mod platform;
+pub mod remedy;
 pub mod security;
 
 use crate::version::DottedVersion;
@@ -90,6 +91,9 @@ pub struct Facts {
     /// Probes skipped on purpose (e.g. by `--quick`), with the reason.
     #[serde(default)]
     pub skipped: Vec<String>,
+    /// Remedies re-run in a child with their environment change, and what that showed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remedy_trials: Vec<remedy::RemedyTrial>,
     /// Wall time of each probe in milliseconds (parallel probes overlap; "total" is the sum's
     /// real elapsed time), to tell what made a run slow.
     #[serde(default)]

@@ -12,6 +12,8 @@ pub mod discover;
 pub mod ffi;
 pub mod providers;
 pub mod session;
+#[cfg(feature = "test-hooks")]
+pub mod stand_in;
 
 use crate::context::SystemContext;
 use crate::isolate::ChildProbe;
@@ -120,11 +122,7 @@ fn probe_install<R: Send>(
             model: None,
             runs: STEADY_RUNS,
         };
-        let timeout = match provider {
-            Provider::Tensorrt => ctx.timeout.max(TENSORRT_MIN_TIMEOUT),
-            _ => ctx.timeout,
-        };
-        ChildProbe::new(CHILD_KIND, &arg, timeout).run::<ChildReply>()
+        ChildProbe::new(CHILD_KIND, &arg, timeout(ctx, provider)).run::<ChildReply>()
     };
     let cpu = run(Provider::Cpu);
     merge_runtime(&mut install, &cpu);
@@ -183,6 +181,40 @@ fn probe_install<R: Send>(
     }
     install.providers = probes;
     (install, after)
+}
+
+/// The child timeout of a session on `provider` (TensorRT builds an engine: at least 30 s).
+fn timeout(ctx: &SystemContext, provider: Provider) -> Duration {
+    match provider {
+        Provider::Tensorrt => ctx.timeout.max(TENSORRT_MIN_TIMEOUT),
+        _ => ctx.timeout,
+    }
+}
+
+/// Opens and runs a session on `provider` of the ORT library at `lib` (a host path) in a child
+/// whose environment has `child_env` applied, with the same timeout as the probe: `Ok` when
+/// it ran, else why not (what a remedy is verified with).
+pub fn session_in(
+    ctx: &SystemContext,
+    lib: &std::path::Path,
+    provider: Provider,
+    child_env: &[(String, Option<String>)],
+) -> Result<(), ProbeError> {
+    let arg = ChildArg {
+        lib: lib.to_path_buf(),
+        provider,
+        model: None,
+        runs: 1,
+    };
+    let reply = ChildProbe::new(CHILD_KIND, &arg, timeout(ctx, provider))
+        .envs(child_env)
+        .run::<ChildReply>()
+        .map_err(|f| f.to_probe_error())?;
+    match (reply.session, reply.load_error) {
+        (Some(session), _) => session.map(|_| ()),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(ProbeError::new(Code::BadOutput, "the child ran no session")),
+    }
 }
 
 /// Takes the version and compiled-in list from the first child that learned them; a load
