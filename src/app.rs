@@ -48,6 +48,11 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
         Invocation::Detect(options) => crate::commands::detect::run(global, &options),
         Invocation::Watch(options) => crate::commands::watch::run(global, &options),
         Invocation::Summarize(options) => crate::commands::summarize::run(&options),
+        Invocation::Print(text) => {
+            print!("{text}");
+            Ok(EXIT_OK)
+        }
+        Invocation::Man(options) => crate::commands::man::run(&options),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod detect;
 pub mod diff;
 pub mod explain;
 pub mod explain_render;
+pub mod man;
 pub mod outputs;
 pub mod plan;
 pub mod summarize;

@@ -40,6 +40,54 @@ pub enum Format {
     Prometheus,
 }
 
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 6] = [
+        Format::Table,
+        Format::Json,
+        Format::Markdown,
+        Format::Junit,
+        Format::Nfd,
+        Format::Prometheus,
+    ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Nfd => "nfd",
+            Format::Prometheus => "prometheus",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Format::Table => "Text for people",
+            Format::Json => "JSON for machines (a report: facts + checks, re-judged by --facts)",
+            Format::Markdown => "Markdown, to paste into a support ticket or a page",
+            Format::Junit => "JUnit XML, one testcase per check, for CI test reports",
+            Format::Nfd => "Node Feature Discovery feature file: node labels (docs/usage.md, Fleets)",
+            Format::Prometheus => {
+                "Prometheus text format for node_exporter's textfile collector (docs/usage.md, Fleets)"
+            }
+        }
+    }
+
+    /// The format named `name` (as [`Format::name`] spells it).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the output is for machines (JSON, JUnit, NFD, Prometheus) rather than people.
+    pub fn is_machine(self) -> bool {
+        !matches!(self, Format::Table | Format::Markdown)
+    }
+}
+
 /// Renders `report` in `format`; `color` only affects the table.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
