@@ -2,6 +2,7 @@
 
 use crate::commands::outputs;
 use crate::options::{Doctor, Global, Invocation, Machine};
+use crate::progress::Progress;
 use hwcheck_compat::{TableError, Tables};
 use hwcheck_model::check::{Report, Verdict};
 use hwcheck_model::facts::Facts;
@@ -59,7 +60,7 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
 /// The doctor: probe (or load facts), judge, render, exit code.
 pub fn run_doctor(global: &Global, options: &Doctor) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
-    let facts = gather(global, &options.machine)?;
+    let facts = gather(global, &options.machine, options.output.format)?;
     let mut checks = hwcheck_judge::judge(&facts, &tables);
     let required = hwcheck_judge::requirements::judge(&options.requirements, &facts, &checks);
     checks.extend(required);
@@ -83,11 +84,17 @@ pub fn run_doctor(global: &Global, options: &Doctor) -> Result<u8, AppError> {
     Ok(exit_code(report.verdict))
 }
 
-/// The facts of `machine`: loaded from a saved report, or probed.
-pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
+/// The facts of `machine`: loaded from a saved report, or probed (with progress on a terminal
+/// when the output, in `format`, is for people).
+pub fn gather(global: &Global, machine: &Machine, format: Format) -> Result<Facts, AppError> {
     Ok(match machine {
         Machine::Saved(path) => load_facts(path)?,
-        Machine::Probe(depth) => hwcheck_probe::gather(&global.context(depth)),
+        Machine::Probe(depth) => {
+            let progress = Progress::start(format);
+            let facts = hwcheck_probe::gather_observed(&global.context(depth), &progress);
+            progress.finish();
+            facts
+        }
     })
 }
 

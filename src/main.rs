@@ -4,6 +4,7 @@ mod app;
 mod cli;
 mod commands;
 mod options;
+mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -25,7 +25,7 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
     let matches = explain(bounded.text, &tables.errors);
     let (machine, checks) = match &args.machine {
-        Some(machine) => machine_checks(global, machine, &tables)?,
+        Some(machine) => machine_checks(global, machine, &tables, args.format)?,
         None => ("not checked".to_string(), None),
     };
     let findings: Vec<Finding> = matches
@@ -80,11 +80,12 @@ fn machine_checks(
     global: &Global,
     machine: &Machine,
     tables: &Tables,
+    format: Format,
 ) -> Result<(String, Option<Vec<Check>>), AppError> {
     let label = match machine {
         Machine::Saved(path) => format!("facts from {}", path.display()),
         Machine::Probe(_) => "this machine (probed without the detector)".to_string(),
     };
-    let facts = crate::app::gather(global, machine)?;
+    let facts = crate::app::gather(global, machine, format)?;
     Ok((label, Some(hwcheck_judge::judge(&facts, tables))))
 }
