@@ -136,3 +136,32 @@ fn zero_runs_and_zero_timeout_are_refused_with_a_correct_range() {
             "--timeout must be between 0.001 and 3600 seconds (more than 0), got 0",
         ));
 }
+
+#[test]
+fn quick_says_what_it_skipped_and_a_detection_gate_blames_the_skip() {
+    let out = hwcheck()
+        .args(["--quick", "--require", "detection=pass"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("\ninfo: ONNX Runtime sessions and detection: skipped by --quick\n"),
+        "{table}"
+    );
+    let out = hwcheck()
+        .args(["--quick", "--require", "detection=pass", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gate = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "require.detection")
+        .expect("a require.detection check");
+    let summary = gate["summary"].as_str().unwrap();
+    assert!(summary.contains("could not be judged"), "{summary}");
+    assert!(summary.contains("skipped by --quick"), "{summary}");
+    let fix = gate["fix"].as_str().unwrap();
+    assert!(!fix.contains("failing detection checks"), "{fix}");
+}

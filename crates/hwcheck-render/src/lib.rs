@@ -100,6 +100,17 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
+/// One "info:" line per probe skipped on purpose (`--quick`, `--no-detect`, `--providers`):
+/// what the report does not cover, said where people read it rather than only in the JSON.
+pub fn info_lines(report: &Report) -> Vec<String> {
+    report
+        .facts
+        .skipped
+        .iter()
+        .map(|s| format!("info: {s}"))
+        .collect()
+}
+
 /// "OK" or "FAIL".
 pub fn verdict_label(verdict: Verdict) -> &'static str {
     match verdict {
@@ -179,6 +190,32 @@ mod tests {
             verdict_line(&report),
             "verdict: FAIL — 1 fail, 1 warn, 1 pass, 1 skip"
         );
+    }
+
+    #[test]
+    fn probes_skipped_on_purpose_are_info_lines_for_people() {
+        let mut report = fixtures::report();
+        let skipped = "ONNX Runtime sessions and detection: skipped by --quick";
+        report.facts.skipped.push(skipped.to_string());
+        let table = render(&report, Format::Table, false);
+        assert!(
+            table.contains(&format!("\ninfo: {skipped}\nverdict:")),
+            "{table}"
+        );
+        let markdown = render(&report, Format::Markdown, false);
+        assert!(
+            markdown.contains("- info: ONNX Runtime sessions and detection: skipped by --quick")
+        );
+        assert_eq!(report.counts.fail, 1, "an info line is not a check");
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in Format::ALL {
+            assert_eq!(Format::from_name(format.name()), Some(format));
+            assert!(!format.description().is_empty());
+        }
+        assert!(!Format::Table.is_machine() && Format::Json.is_machine());
     }
 
     #[test]

@@ -22,6 +22,11 @@ pub fn render(report: &Report) -> String {
         String::new(),
     ];
     out.extend(checks_table(report));
+    let info = super::info_lines(report);
+    if !info.is_empty() {
+        out.extend(info.iter().map(|line| format!("- {}", escape(line))));
+        out.push(String::new());
+    }
     out.extend(fixes(report));
     out.extend(details(report));
     out.join("\n")

@@ -20,7 +20,10 @@ pub fn render(report: &Report, color: bool, width: u16) -> String {
     } else {
         checks_table(&report.checks, color, width).to_string()
     };
-    format!("{header}\n{body}\n{}", super::verdict_line(report))
+    let mut lines = vec![header, body];
+    lines.extend(super::info_lines(report));
+    lines.push(super::verdict_line(report));
+    lines.join("\n")
 }
 
 fn checks_table(checks: &[Check], color: bool, width: u16) -> Table {
