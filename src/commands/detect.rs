@@ -6,7 +6,7 @@
 //! (missing, empty, not ONNX, wrong input rank, unreadable outputs, corrupt picture) or no ONNX
 //! Runtime could be used. Bad input files are usage errors, not machine faults.
 
-use crate::app::{self, AppError};
+use crate::common::{self, AppError};
 use crate::options::{Detect, Global, ProbeDepth};
 use crate::progress::Progress;
 use hwcheck_compat::Tables;
@@ -90,14 +90,14 @@ pub fn run(global: &Global, args: &Detect) -> Result<u8, AppError> {
     };
     let checks = hwcheck_judge::detection::judge(&facts, &tables);
     let report = Report::new(facts, checks, args.output.strict);
-    app::print_report(&report, args.output.format);
+    common::print_report(&report, args.output.format);
     if !args.output.format.is_machine() {
         println!(
             "\n{}",
             people_found(&pictures, &report.facts.detection.runs).join("\n")
         );
     }
-    Ok(app::exit_code(report.verdict))
+    Ok(common::exit_code(report.verdict))
 }
 
 fn describe_custom(args: &Detect) -> String {

@@ -1,6 +1,6 @@
 //! `hwcheck man`: prints hwcheck.1, or writes every page into a directory.
 
-use crate::app::{AppError, EXIT_OK};
+use crate::common::{AppError, EXIT_OK};
 use crate::options::Man;
 use std::io::Write;
 

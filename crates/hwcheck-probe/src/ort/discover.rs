@@ -4,6 +4,8 @@
 //! path goes through the [`SystemContext`], so fake roots work.
 
 use crate::context::SystemContext;
+use crate::listing::list_dir;
+use crate::python_envs;
 use hwcheck_model::env_vars;
 use hwcheck_model::facts::ort::{OrtInstall, OrtSource, ProviderLibrary};
 use std::path::{Path, PathBuf};
@@ -12,10 +14,6 @@ use std::path::{Path, PathBuf};
 pub const REFERENCE_VERSION: &str = "1.31.1";
 /// Variable naming the reference runtime library directly (set by scripts/test.sh).
 pub const REFERENCE_VAR: &str = env_vars::HWCHECK_REFERENCE_ORT;
-/// Most entries read from one directory.
-const MAX_DIR_ENTRIES: usize = 4096;
-/// Most directories one wildcard may expand to.
-const MAX_MATCHES: usize = 64;
 
 /// System directories where a C/C++ ONNX Runtime install puts libonnxruntime.so.
 const SYSTEM_DIRS: [&str; 8] = [
@@ -50,7 +48,7 @@ pub fn discover(ctx: &SystemContext) -> (Vec<Found>, Option<String>) {
     if let Some(p) = ctx.var(env_vars::ORT_DYLIB_PATH).filter(|p| !p.is_empty()) {
         add(host_path(ctx, Path::new(p)), OrtSource::OrtDylibPath);
     }
-    for site in site_packages_dirs(ctx) {
+    for site in python_envs::site_packages(ctx) {
         let source = OrtSource::Python(ctx.display_path(&site));
         for lib in ort_libs_in(&site.join("onnxruntime").join("capi")) {
             add(lib, source.clone());
@@ -146,30 +144,6 @@ pub fn reference_path(ctx: &SystemContext) -> Option<PathBuf> {
     lib.is_file().then_some(lib)
 }
 
-/// Sorted entries of `dir` (at most [`MAX_DIR_ENTRIES`]); empty when unreadable.
-fn list_dir(dir: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, PathBuf)> = entries
-        .take(MAX_DIR_ENTRIES)
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Subdirectories of `dir` whose names satisfy `keep` (at most [`MAX_MATCHES`]).
-fn subdirs(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
-    list_dir(dir)
-        .into_iter()
-        .filter(|(name, path)| keep(name) && path.is_dir())
-        .map(|(_, path)| path)
-        .take(MAX_MATCHES)
-        .collect()
-}
-
 /// The main ORT library files in `dir`: libonnxruntime.so and its versioned names.
 pub fn ort_libs_in(dir: &Path) -> Vec<PathBuf> {
     list_dir(dir)
@@ -195,76 +169,6 @@ fn provider_libraries_in(ctx: &SystemContext, dir: &Path) -> Vec<ProviderLibrary
             ..ProviderLibrary::default()
         })
         .collect()
-}
-
-/// Python prefixes: VIRTUAL_ENV, CONDA_PREFIX, every python on PATH, and known places.
-fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut prefixes = Vec::new();
-    for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
-        if let Some(p) = ctx.var(var).filter(|p| !p.is_empty()) {
-            prefixes.push(ctx.path(p));
-        }
-    }
-    for dir in ctx.path_list(env_vars::PATH) {
-        let bin = ctx.path(&dir);
-        for exe in ["python3", "python"] {
-            let candidate = bin.join(exe);
-            if !candidate.is_file() {
-                continue;
-            }
-            prefixes.extend(bin.parent().map(Path::to_path_buf));
-            // A venv's python is a link to the base interpreter: its prefix counts too.
-            let real_prefix = candidate
-                .canonicalize()
-                .ok()
-                .and_then(|r| r.parent().and_then(Path::parent).map(Path::to_path_buf));
-            prefixes.extend(real_prefix);
-        }
-    }
-    for fixed in ["/usr", "/usr/local", "/opt/conda"] {
-        prefixes.push(ctx.path(fixed));
-    }
-    for opt in subdirs(&ctx.path("/opt"), |_| true) {
-        prefixes.extend(subdirs(&opt, |n| n == ".venv" || n == "venv"));
-        prefixes.push(opt);
-    }
-    if let Some(home) = ctx.var(env_vars::HOME).filter(|h| !h.is_empty()) {
-        let home = ctx.path(home);
-        prefixes.push(home.join(".local"));
-        prefixes.extend(subdirs(&home.join(".pyenv/versions"), |_| true));
-        for conda in ["miniconda3", "anaconda3", "miniforge3", ".conda"] {
-            prefixes.push(home.join(conda));
-        }
-    }
-    let conda_roots: Vec<PathBuf> = prefixes.clone();
-    for root in conda_roots {
-        prefixes.extend(subdirs(&root.join("envs"), |_| true));
-    }
-    let mut unique = Vec::new();
-    for p in prefixes {
-        if p.is_dir() && !unique.contains(&p) {
-            unique.push(p);
-        }
-    }
-    unique
-}
-
-/// Every site-packages / dist-packages directory of every Python prefix.
-fn site_packages_dirs(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for prefix in python_prefixes(ctx) {
-        for lib in ["lib", "lib64"] {
-            for py in subdirs(&prefix.join(lib), |n| n.starts_with("python3")) {
-                for site in ["site-packages", "dist-packages"] {
-                    let dir = py.join(site);
-                    if dir.is_dir() && !out.contains(&dir) {
-                        out.push(dir);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// ORT distributions installed in a site-packages directory, from their `.dist-info` names:
