@@ -52,6 +52,14 @@ pub fn gather(global: &Global, machine: &Machine, format: Format) -> Result<Fact
     })
 }
 
+/// Text made for a terminal, as Markdown: a fenced block, so that GitHub and issue trackers
+/// keep its alignment and show it literally (`explain`, `diff`, `image`, `compat`).
+pub fn markdown_block(text: &str) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}", text.trim_end())
+}
+
 /// Prints `report` in `format`, with colour only on a terminal without NO_COLOR.
 pub fn print_report(report: &Report, format: Format) {
     println!("{}", hwcheck_render::render(report, format, color()));
@@ -77,4 +85,18 @@ pub fn load_facts(path: &Path) -> Result<Facts, AppError> {
         path: path.to_path_buf(),
         message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_blocks_fence_longer_than_any_backtick_run_inside() {
+        assert_eq!(markdown_block("a\n"), "```text\na\n```");
+        assert_eq!(
+            markdown_block("run ```x``` and ````y"),
+            "`````text\nrun ```x``` and ````y\n`````"
+        );
+    }
 }

@@ -74,14 +74,26 @@ fn the_man_page_names_every_subcommand_and_out_writes_one_page_each() {
 #[test]
 fn each_subcommand_refuses_formats_it_cannot_print() {
     let cases: [(&[&str], &str, &str); 6] = [
-        (&["explain", "x", "--no-probe"], "markdown", "table, json"),
-        (&["diff", "a.json", "b.json"], "junit", "table, json"),
+        (
+            &["explain", "x", "--no-probe"],
+            "junit",
+            "table, json, markdown",
+        ),
+        (
+            &["diff", "a.json", "b.json"],
+            "junit",
+            "table, json, markdown",
+        ),
         (
             &["image", "nvidia/cuda:12.4.1-base-ubuntu22.04"],
-            "markdown",
-            "table, json",
+            "nfd",
+            "table, json, markdown",
         ),
-        (&["compat", "--cuda", "12.4"], "junit", "table, json"),
+        (
+            &["compat", "--cuda", "12.4"],
+            "prometheus",
+            "table, json, markdown",
+        ),
         (&["summarize", "."], "junit", "table, json, markdown"),
         (&["detect"], "nfd", "table, json, markdown, junit"),
     ];
@@ -104,7 +116,7 @@ fn each_subcommand_refuses_formats_it_cannot_print() {
 }
 
 #[test]
-fn explain_and_plan_honour_json() {
+fn answers_honour_json_and_markdown() {
     let out = stdout_of(&[
         "explain",
         "--no-probe",
@@ -113,6 +125,46 @@ fn explain_and_plan_honour_json() {
         "cudaErrorNoDevice",
     ]);
     serde_json::from_str::<serde_json::Value>(&out).expect("explain --format json is JSON");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/facts");
+    let healthy = format!("{fixtures}/h100_healthy.json");
+    let broken = format!("{fixtures}/compat_first_on_path.json");
+    let runs: [Vec<&str>; 4] = [
+        vec!["explain", "--no-probe", "cudaErrorNoDevice"],
+        vec![
+            "compat",
+            "--cuda",
+            "12.4",
+            "--driver",
+            "535.104.05",
+            "--gpu",
+            "T4",
+        ],
+        vec![
+            "image",
+            "nvidia/cuda:12.4.1-base-ubuntu22.04",
+            "--facts",
+            &healthy,
+        ],
+        vec!["diff", &healthy, &broken],
+    ];
+    for args in runs {
+        let out = hwcheck()
+            .args(&args)
+            .args(["--format", "markdown"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("```text\n") && text.trim_end().ends_with("```"),
+            "{args:?}: {text}"
+        );
+        let plain = hwcheck().args(&args).output().unwrap();
+        let plain = String::from_utf8(plain.stdout).unwrap();
+        assert!(
+            text.contains(plain.trim_end()),
+            "{args:?}: the block holds the text"
+        );
+    }
 }
 
 #[test]

@@ -17,8 +17,9 @@ pub const DOCTOR: &[Format] = &[
 pub const REPORT: &[Format] = &[Format::Table, Format::Json, Format::Markdown, Format::Junit];
 /// `summarize`: a summary of many reports (no checks of its own for JUnit).
 pub const SUMMARY: &[Format] = &[Format::Table, Format::Json, Format::Markdown];
-/// Commands that print an answer rather than a report (`explain`, `diff`, `image`, `compat`).
-pub const ANSWER: &[Format] = &[Format::Table, Format::Json];
+/// Commands that print an answer rather than a report (`explain`, `diff`, `image`, `compat`):
+/// Markdown is their text in a fenced block.
+pub const ANSWER: &[Format] = &[Format::Table, Format::Json, Format::Markdown];
 
 /// A `--format` parser accepting only `allowed`, each shown with its description in `--help`.
 pub fn parser(allowed: &'static [Format]) -> impl TypedValueParser<Value = Format> {

@@ -309,6 +309,7 @@ pub fn run(global: &Global, options: &Diff) -> Result<u8, AppError> {
     let (na, nb) = (a.display().to_string(), b.display().to_string());
     let out = match options.format {
         Format::Json => render_json(&changes, &na, &nb),
+        Format::Markdown => crate::common::markdown_block(&render_table(&changes, &na, &nb)),
         _ => render_table(&changes, &na, &nb),
     };
     println!("{out}");

@@ -49,6 +49,7 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     };
     let out = match args.format {
         Format::Json => render::json(&findings, &ctx),
+        Format::Markdown => crate::common::markdown_block(&render::text(&findings, &ctx)),
         _ => render::text(&findings, &ctx),
     };
     println!("{out}");

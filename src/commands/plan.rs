@@ -37,6 +37,9 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
     let planned = plan(&spec, &host, disable_require, &tables);
     let out = match options.format {
         Format::Json => render_json(&spec, &host_line, &planned),
+        Format::Markdown => {
+            crate::common::markdown_block(&render_text(&spec, &host_line, &planned))
+        }
         _ => render_text(&spec, &host_line, &planned),
     };
     println!("{out}");
