@@ -217,3 +217,16 @@ fn quick_says_what_it_skipped_and_a_detection_gate_blames_the_skip() {
     let fix = gate["fix"].as_str().unwrap();
     assert!(!fix.contains("failing detection checks"), "{fix}");
 }
+
+#[test]
+fn no_progress_reaches_a_pipe() {
+    for format in ["table", "json"] {
+        let out = hwcheck()
+            .args(["--quick", "--format", format])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!stderr.contains("probing"), "{format}: {stderr}");
+        assert!(!stderr.contains('\r'), "{format}: {stderr}");
+    }
+}
