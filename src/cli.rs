@@ -79,6 +79,7 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
         ort: g.ort,
         reference_runtime: g.reference_runtime,
         providers: g.providers,
+        width: crate::options::output_width(),
     };
     let d = cli.doctor;
     let invocation = match cli.command {

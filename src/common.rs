@@ -60,9 +60,10 @@ pub fn markdown_block(text: &str) -> String {
     format!("{fence}text\n{}\n{fence}", text.trim_end())
 }
 
-/// Prints `report` in `format`, with colour only on a terminal without NO_COLOR.
-pub fn print_report(report: &Report, format: Format) {
-    println!("{}", hwcheck_render::render(report, format, color()));
+/// Prints `report` in `format` wrapped to `width`, with colour only on a terminal without
+/// NO_COLOR.
+pub fn print_report(report: &Report, format: Format, width: Option<usize>) {
+    println!("{}", hwcheck_render::render(report, format, color(), width));
 }
 
 /// Colour: only on a terminal, and not under NO_COLOR.

@@ -124,9 +124,8 @@ fn label(step: &str) -> &str {
         "nvml" => "NVIDIA driver (NVML)",
         "cuda_init" => "cuInit",
         "libraries" => "CUDA libraries",
-        "onnxruntime" => "ONNX Runtime sessions",
+        "onnxruntime" => "ONNX Runtime sessions and detection",
         "kernels" => "kernel images",
-        "detection" => "person detection",
         "kernel_module" => "kernel module",
         other => other,
     }
@@ -150,7 +149,7 @@ mod tests {
         progress.step("onnxruntime", || {
             assert_eq!(
                 progress.bar.message(),
-                "probing: NVIDIA driver (NVML), ONNX Runtime sessions"
+                "probing: NVIDIA driver (NVML), ONNX Runtime sessions and detection"
             );
         });
         assert_eq!(progress.bar.message(), "probing: NVIDIA driver (NVML)");

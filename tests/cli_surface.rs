@@ -19,7 +19,8 @@ const SUBCOMMANDS: [&str; 9] = [
 
 fn hwcheck() -> Command {
     let mut cmd = cargo_bin_cmd!("hwcheck");
-    cmd.timeout(std::time::Duration::from_secs(120));
+    cmd.timeout(std::time::Duration::from_secs(120))
+        .env_remove("COLUMNS");
     cmd
 }
 

@@ -21,13 +21,13 @@ pub fn run(global: &Global, options: &Doctor) -> Result<u8, AppError> {
             let name = outputs::file_name(format).ok_or_else(|| {
                 AppError::Usage("--output-dir writes --format nfd, prometheus or json".into())
             })?;
-            let text = outputs::render(&report, format, options.nfd_expiry, false);
+            let text = outputs::render(&report, format, options.nfd_expiry, false, None);
             let path = outputs::write_atomically(dir, name, &text).map_err(AppError::Write)?;
             eprintln!("hwcheck: wrote {}", path.display());
         }
         None => println!(
             "{}",
-            outputs::render(&report, format, options.nfd_expiry, color()).trim_end()
+            outputs::render(&report, format, options.nfd_expiry, color(), global.width).trim_end()
         ),
     }
     Ok(exit_code(report.verdict))

@@ -40,7 +40,7 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
         Format::Markdown => {
             crate::common::markdown_block(&render_text(&spec, &host_line, &planned))
         }
-        _ => render_text(&spec, &host_line, &planned),
+        _ => hwcheck_render::wrap::block(&render_text(&spec, &host_line, &planned), global.width),
     };
     println!("{out}");
     Ok(if planned.status == Status::Fail {

@@ -41,6 +41,8 @@ pub const KUBERNETES_SERVICE_HOST: &str = "KUBERNETES_SERVICE_HOST";
 pub const CONTAINER: &str = "container";
 /// Disables colour in the table output.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The width text output wraps to (at least 80), over the terminal's own.
+pub const COLUMNS: &str = "COLUMNS";
 /// Where temporary files go (the bundled model is written there while it runs).
 pub const TMPDIR: &str = "TMPDIR";
 /// Per-user cache root (the reference ONNX Runtime is looked for under it).

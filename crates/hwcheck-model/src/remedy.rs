@@ -43,11 +43,21 @@ impl EnvChange {
 
     /// The change as an instruction: "remove /usr/local/cuda/compat from LD_LIBRARY_PATH".
     pub fn describe(&self) -> String {
+        self.describe_quoted(str::to_string)
+    }
+
+    /// [`EnvChange::describe`] with each name, value and directory passed through `quote`
+    /// (Markdown puts them in code spans).
+    pub fn describe_quoted(&self, quote: impl Fn(&str) -> String) -> String {
         match self {
-            EnvChange::Set { name, value } => format!("set {name}={value}"),
-            EnvChange::Unset { name } => format!("unset {name}"),
-            EnvChange::RemoveFromList { name, dir } => format!("remove {dir} from {name}"),
-            EnvChange::Prepend { name, dir } => format!("put {dir} first on {name}"),
+            EnvChange::Set { name, value } => format!("set {}", quote(&format!("{name}={value}"))),
+            EnvChange::Unset { name } => format!("unset {}", quote(name)),
+            EnvChange::RemoveFromList { name, dir } => {
+                format!("remove {} from {}", quote(dir), quote(name))
+            }
+            EnvChange::Prepend { name, dir } => {
+                format!("put {} first on {}", quote(dir), quote(name))
+            }
         }
     }
 
@@ -85,6 +95,11 @@ impl Remedy {
     /// Every change as an instruction, joined: "remove … from LD_LIBRARY_PATH; unset …".
     pub fn describe(&self) -> String {
         join(self.changes.iter().map(EnvChange::describe))
+    }
+
+    /// [`Remedy::describe`] with names, values and directories passed through `quote`.
+    pub fn describe_quoted(&self, quote: impl Fn(&str) -> String) -> String {
+        join(self.changes.iter().map(|c| c.describe_quoted(&quote)))
     }
 
     /// The changed environment as a condition: "LD_LIBRARY_PATH without …".

@@ -42,6 +42,8 @@ pub mod toolkit_roots;
 pub mod toolkits;
 
 use crate::context::SystemContext;
+use hwcheck_model::facts::detection::DetectionFacts;
+use hwcheck_model::facts::ort::{OrtFacts, OrtInstall};
 use hwcheck_model::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -110,9 +112,11 @@ pub fn gather_observed(ctx: &SystemContext, observer: &dyn Observer) -> Facts {
             })
         });
         let libs = s.spawn(|| timed(observer, "libraries", || libs::probe(ctx)));
+        // Detection starts on each provider as soon as its session opened, alongside the other
+        // providers' probes: the CUDA detector's cold start is most of a full run.
         let ort = s.spawn(|| {
             timed(observer, "onnxruntime", || {
-                (!ctx.quick).then(|| ort::probe(ctx))
+                (!ctx.quick).then(|| probe_ort_and_detect(ctx))
             })
         });
         facts.host = record(
@@ -158,7 +162,10 @@ pub fn gather_observed(ctx: &SystemContext, observer: &dyn Observer) -> Facts {
         let kernels =
             s.spawn(move || timed(observer, "kernels", || kernels::probe(ctx, &libraries)));
         match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
-            Some(ort) => facts.ort = ort,
+            Some((ort, detection)) => {
+                facts.ort = ort;
+                facts.detection = detection.unwrap_or_default();
+            }
             None => facts
                 .skipped
                 .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
@@ -184,18 +191,10 @@ pub fn gather_observed(ctx: &SystemContext, observer: &dyn Observer) -> Facts {
             asked.join(", ")
         ));
     }
-    if ctx.quick {
-        // already noted with the ORT skip above
-    } else if ctx.options.no_detect {
+    if !ctx.quick && ctx.options.no_detect {
         facts
             .skipped
             .push("person detection: skipped by --no-detect".to_string());
-    } else {
-        facts.detection = record(
-            &mut ms,
-            "detection",
-            timed(observer, "detection", || detection::probe(ctx, &facts.ort)),
-        );
     }
     facts.security = record(
         &mut ms,
@@ -205,6 +204,24 @@ pub fn gather_observed(ctx: &SystemContext, observer: &dyn Observer) -> Facts {
     ms.insert("total".to_string(), millis(started));
     facts.probe_ms = ms;
     facts
+}
+
+/// The ORT probe, with the detector run on each provider as soon as its session opened (unless
+/// `--no-detect`); `None` for detection when it was not asked for.
+fn probe_ort_and_detect(ctx: &SystemContext) -> (OrtFacts, Option<DetectionFacts>) {
+    if ctx.options.no_detect {
+        return (ort::probe(ctx), None);
+    }
+    match detection::Prepared::new(ctx) {
+        Ok(prepared) => {
+            let detect = |install: &OrtInstall, provider| {
+                prepared.run(&detection::target_of(ctx, install, provider))
+            };
+            let (ort, runs) = ort::probe_then(ctx, &detect);
+            (ort, Some(prepared.finish(runs)))
+        }
+        Err(not_run) => (ort::probe(ctx), Some(not_run)),
+    }
 }
 
 /// A probe's result and its wall time in milliseconds; `observer` is told of its start and end.

@@ -262,6 +262,17 @@ pub enum Component {
 }
 
 impl Component {
+    /// Whether its libraries carry GPU code worth a kernel-image scan: cuBLAS(Lt), cuFFT,
+    /// cuRAND, cuDNN's front library and sub-libraries (which of them do depends on the
+    /// version, so all are scanned; one without device code costs the ELF headers only) and
+    /// TensorRT; not the driver, NVML or the CUDA runtime.
+    pub fn carries_gpu_code(self) -> bool {
+        !matches!(
+            self,
+            Component::Libcuda | Component::Nvml | Component::Cudart
+        )
+    }
+
     /// Every component, in report order.
     pub const ALL: [Component; 10] = [
         Component::Libcuda,
