@@ -198,12 +198,12 @@ mod tests {
         let mut report = fixtures::report();
         let skipped = "ONNX Runtime sessions and detection: skipped by --quick";
         report.facts.skipped.push(skipped.to_string());
-        let table = render(&report, Format::Table, false);
+        let table = render(&report, Format::Table, false, None);
         assert!(
             table.contains(&format!("\ninfo: {skipped}\nverdict:")),
             "{table}"
         );
-        let markdown = render(&report, Format::Markdown, false);
+        let markdown = render(&report, Format::Markdown, false, None);
         assert!(
             markdown.contains("- info: ONNX Runtime sessions and detection: skipped by --quick")
         );
