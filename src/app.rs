@@ -1,6 +1,6 @@
 //! Dispatches a resolved invocation to its command.
 
-use crate::common::AppError;
+use crate::common::{AppError, EXIT_OK};
 use crate::options::{Global, Invocation};
 
 /// Runs one resolved invocation and returns the exit code.
@@ -14,5 +14,10 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
         Invocation::Watch(options) => crate::commands::watch::run(global, &options),
         Invocation::Summarize(options) => crate::commands::summarize::run(&options, global.width),
         Invocation::Fix(options) => crate::commands::fix::run(global, &options),
+        Invocation::Print(text) => {
+            print!("{text}");
+            Ok(EXIT_OK)
+        }
+        Invocation::Man(options) => crate::commands::man::run(&options),
     }
 }

@@ -1,6 +1,7 @@
 //! What every command uses: the error type, exit codes, facts in and the report out.
 
 use crate::options::{Global, Machine};
+use crate::progress::Progress;
 use hwcheck_compat::{TableError, Tables};
 use hwcheck_model::check::{Report, Verdict};
 use hwcheck_model::facts::remedy::{SKIPPED_VERIFY_FLAG, SKIPPED_VERIFY_QUICK};
@@ -38,11 +39,17 @@ pub enum AppError {
     Write(String),
 }
 
-/// The facts of `machine`: loaded from a saved report, or probed.
-pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
+/// The facts of `machine`: loaded from a saved report, or probed (with progress on a terminal
+/// when the output, in `format`, is for people).
+pub fn gather(global: &Global, machine: &Machine, format: Format) -> Result<Facts, AppError> {
     Ok(match machine {
         Machine::Saved(path) => load_facts(path)?,
-        Machine::Probe(depth) => hwcheck_probe::gather(&global.context(depth)),
+        Machine::Probe(depth) => {
+            let progress = Progress::start(format);
+            let facts = hwcheck_probe::gather_observed(&global.context(depth), &progress);
+            progress.finish();
+            facts
+        }
     })
 }
 
@@ -52,10 +59,11 @@ pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
 pub fn gather_verified(
     global: &Global,
     machine: &Machine,
+    format: Format,
     verify: bool,
     tables: &Tables,
 ) -> Result<Facts, AppError> {
-    let mut facts = gather(global, machine)?;
+    let mut facts = gather(global, machine, format)?;
     let Machine::Probe(depth) = machine else {
         return Ok(facts);
     };
@@ -76,6 +84,14 @@ pub fn gather_verified(
         }
     }
     Ok(facts)
+}
+
+/// Text made for a terminal, as Markdown: a fenced block, so that GitHub and issue trackers
+/// keep its alignment and show it literally (`explain`, `diff`, `image`, `compat`).
+pub fn markdown_block(text: &str) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}", text.trim_end())
 }
 
 /// Prints `report` in `format` wrapped to `width`, with colour only on a terminal without
@@ -104,4 +120,18 @@ pub fn load_facts(path: &Path) -> Result<Facts, AppError> {
         path: path.to_path_buf(),
         message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_blocks_fence_longer_than_any_backtick_run_inside() {
+        assert_eq!(markdown_block("a\n"), "```text\na\n```");
+        assert_eq!(
+            markdown_block("run ```x``` and ````y"),
+            "`````text\nrun ```x``` and ````y\n`````"
+        );
+    }
 }

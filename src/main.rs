@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod common;
 mod options;
+mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -255,6 +255,15 @@ pub struct Summarize {
     pub format: Format,
 }
 
+/// `hwcheck man`: the pages, generated from the command line's definition.
+#[derive(Clone, Debug)]
+pub struct Man {
+    /// (file name, roff text), `hwcheck.1` first.
+    pub pages: Vec<(String, Vec<u8>)>,
+    /// `--out DIR`: write every page there; `None`: print `hwcheck.1`.
+    pub out: Option<PathBuf>,
+}
+
 /// One resolved invocation.
 #[derive(Clone, Debug)]
 pub enum Invocation {
@@ -274,6 +283,10 @@ pub enum Invocation {
     Summarize(Summarize),
     /// `fix`.
     Fix(Fix),
+    /// Text generated from the command line's definition (`completions`), printed as is.
+    Print(String),
+    /// `man`.
+    Man(Man),
 }
 
 #[cfg(test)]

@@ -204,3 +204,39 @@ fn bad_files_are_refused_before_any_session() {
     std::fs::write(&corrupt, b"\xff\xd8\xff\xe0 not really a jpeg").unwrap();
     assert_refused(None, &model, Some(&corrupt), "cannot decode the image");
 }
+
+#[test]
+fn detect_on_a_picture_prints_each_box_in_pixels_and_where_annotations_went() {
+    let Some(ort) = reference_ort() else { return };
+    let picture = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/images/astronaut.png");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("annotated");
+    let (code, stdout, stderr) = hwcheck(&[
+        "detect",
+        "--ort",
+        &ort,
+        "--runs",
+        "1",
+        "--image",
+        picture.to_str().unwrap(),
+        "--annotate",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("People found (box x0,y0,x1,y1 in pixels; score):"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("astronaut.png (512x512): 1 person(s)"),
+        "{stdout}"
+    );
+    let line = regex::Regex::new(r"\n  1\. \d+,\d+,\d+,\d+  score 0\.\d\d\n").unwrap();
+    assert!(line.is_match(&stdout), "{stdout}");
+    let written = out.join("astronaut.cpu.png");
+    assert!(written.is_file());
+    assert!(
+        stderr.contains(&format!("into {}: {}", out.display(), written.display())),
+        "{stderr}"
+    );
+}

@@ -8,6 +8,7 @@
 
 use crate::common::{self, AppError};
 use crate::options::{Detect, Global, ProbeDepth};
+use crate::progress::Progress;
 use hwcheck_compat::Tables;
 use hwcheck_detect::{annotate, bundled, preprocess};
 use hwcheck_model::check::Report;
@@ -46,7 +47,8 @@ pub fn run(global: &Global, args: &Detect) -> Result<u8, AppError> {
         runs: args.runs,
         ..ProbeDepth::default()
     });
-    let ort = hwcheck_probe::ort::probe(&ctx);
+    let progress = Progress::start(args.output.format);
+    let ort = progress.step("onnxruntime", || hwcheck_probe::ort::probe(&ctx));
     let targets = targets(&ctx, &ort);
     if targets.is_empty() {
         let why = ort.problem.as_ref().map_or_else(
@@ -57,10 +59,17 @@ pub fn run(global: &Global, args: &Detect) -> Result<u8, AppError> {
             "no usable ONNX Runtime: {why}. Pass --ort PATH or --reference-runtime; `hwcheck` explains what is wrong"
         )));
     }
-    let runs = run_all(&ctx, args, &targets)?;
+    let runs = run_all(&ctx, args, &targets, &progress)?;
+    progress.finish();
     refuse_unusable_model(&runs)?;
     if let Some(dir) = &args.annotate {
-        write_annotations(dir, &pictures, &runs)?;
+        let written = write_annotations(dir, &pictures, &runs)?;
+        eprintln!(
+            "hwcheck: wrote {} annotated picture(s) into {}: {}",
+            written.len(),
+            dir.display(),
+            written.join(", ")
+        );
     }
     let custom = args.model.is_some() || !args.images.is_empty();
     let facts = Facts {
@@ -82,6 +91,12 @@ pub fn run(global: &Global, args: &Detect) -> Result<u8, AppError> {
     let checks = hwcheck_judge::detection::judge(&facts, &tables);
     let report = Report::new(facts, checks, args.output.strict);
     common::print_report(&report, args.output.format, global.width);
+    if !args.output.format.is_machine() {
+        println!(
+            "\n{}",
+            people_found(&pictures, &report.facts.detection.runs).join("\n")
+        );
+    }
     Ok(common::exit_code(report.verdict))
 }
 
@@ -151,6 +166,7 @@ fn run_all(
     ctx: &SystemContext,
     args: &Detect,
     targets: &[Target],
+    progress: &Progress,
 ) -> Result<Vec<ProviderRun>, AppError> {
     let (model, temporary) = match &args.model {
         Some(path) => (path.clone(), false),
@@ -168,7 +184,11 @@ fn run_all(
     let timeout = hwcheck_probe::detection::child_timeout(ctx);
     let runs = targets
         .iter()
-        .map(|t| run_target(t, &model, &args.images, args.runs, args.threads, timeout))
+        .map(|t| {
+            progress.step(&format!("detection on {}", t.provider.label()), || {
+                run_target(t, &model, &args.images, args.runs, args.threads, timeout)
+            })
+        })
         .collect();
     if temporary {
         let _ = std::fs::remove_file(&model);
@@ -190,12 +210,42 @@ fn refuse_unusable_model(runs: &[ProviderRun]) -> Result<(), AppError> {
     }
 }
 
-/// Writes `<stem>.<provider>.png` per picture and provider that ran.
+/// Each person found, per provider and picture: the box in the picture's pixels (x0,y0,x1,y1,
+/// left-top to right-bottom) and the score.
+fn people_found(pictures: &[Picture], runs: &[ProviderRun]) -> Vec<String> {
+    let mut lines = vec!["People found (box x0,y0,x1,y1 in pixels; score):".to_string()];
+    for run in runs {
+        for (picture, found) in pictures.iter().zip(&run.images) {
+            let (w, h) = picture.image.dimensions();
+            let head = format!("- {} · {} ({w}x{h})", run.provider.label(), picture.name);
+            if let Some(e) = &found.error {
+                lines.push(format!("{head}: not run: {}", e.message));
+                continue;
+            }
+            lines.push(format!("{head}: {} person(s)", found.people.len()));
+            for (i, p) in found.people.iter().enumerate() {
+                let px = |v: f32, size: u32| (v.clamp(0.0, 1.0) * size as f32).round() as u32;
+                lines.push(format!(
+                    "  {}. {},{},{},{}  score {:.2}",
+                    i + 1,
+                    px(p.bbox.xmin, w),
+                    px(p.bbox.ymin, h),
+                    px(p.bbox.xmax, w),
+                    px(p.bbox.ymax, h),
+                    p.score
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// Writes `<stem>.<provider>.png` per picture and provider that ran; returns the paths.
 fn write_annotations(
     dir: &Path,
     pictures: &[Picture],
     runs: &[ProviderRun],
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let fail = |e: String| {
         AppError::Usage(format!(
             "cannot write annotated pictures into {}: {e}",
@@ -203,6 +253,7 @@ fn write_annotations(
         ))
     };
     std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let mut written = Vec::new();
     for run in runs {
         for (picture, found) in pictures.iter().zip(&run.images) {
             if found.error.is_some() {
@@ -216,9 +267,10 @@ fn write_annotations(
             annotate::annotate(&picture.image, &found.people)
                 .save_with_format(&path, image::ImageFormat::Png)
                 .map_err(|e| fail(format!("{}: {e}", path.display())))?;
+            written.push(path.display().to_string());
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -275,5 +327,34 @@ mod tests {
             load_pictures(&[]).ok().unwrap().len(),
             bundled::PICTURES.len()
         );
+    }
+
+    #[test]
+    fn people_are_listed_with_pixel_boxes_and_scores() {
+        use hwcheck_model::facts::detection::{BBox, Detection, ImageDetections};
+        let pictures = [Picture {
+            name: "mine.jpg".into(),
+            image: RgbImage::new(200, 100),
+        }];
+        let run = ProviderRun {
+            images: vec![ImageDetections {
+                image: "mine.jpg".into(),
+                people: vec![Detection {
+                    bbox: BBox {
+                        ymin: 0.1,
+                        xmin: 0.25,
+                        ymax: 0.9,
+                        xmax: 0.5,
+                    },
+                    score: 0.9,
+                }],
+                error: None,
+            }],
+            error: None,
+            ..run_with(Provider::Cpu, "x")
+        };
+        let lines = people_found(&pictures, &[run]);
+        assert_eq!(lines[1], "- CPU · mine.jpg (200x100): 1 person(s)");
+        assert_eq!(lines[2], "  1. 50,10,100,90  score 0.90");
     }
 }

@@ -316,6 +316,7 @@ pub fn run(global: &Global, options: &Diff) -> Result<u8, AppError> {
     let (na, nb) = (a.display().to_string(), b.display().to_string());
     let out = match options.format {
         Format::Json => render_json(&changes, &na, &nb),
+        Format::Markdown => crate::common::markdown_block(&render_table(&changes, &na, &nb, None)),
         _ => render_table(&changes, &na, &nb, global.width),
     };
     println!("{out}");

@@ -9,7 +9,13 @@ use hwcheck_model::check::Report;
 /// The doctor: probe (or load facts), judge, render, exit code.
 pub fn run(global: &Global, options: &Doctor) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
-    let facts = gather_verified(global, &options.machine, options.verify, &tables)?;
+    let facts = gather_verified(
+        global,
+        &options.machine,
+        options.output.format,
+        options.verify,
+        &tables,
+    )?;
     let mut checks = hwcheck_judge::judge(&facts, &tables);
     let required = hwcheck_judge::requirements::judge(&options.requirements, &facts, &checks);
     checks.extend(required);

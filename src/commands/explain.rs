@@ -27,7 +27,7 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     let errors = ErrorTable::load(global.tables.as_deref())?;
     let matches = explain(bounded.text, &errors);
     let (machine, checks) = match &args.machine {
-        Some(machine) => machine_checks(global, machine, &tables)?,
+        Some(machine) => machine_checks(global, machine, &tables, args.format)?,
         None => ("not checked".to_string(), None),
     };
     let findings: Vec<Finding> = matches
@@ -51,6 +51,7 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     };
     let out = match args.format {
         Format::Json => render::json(&findings, &ctx),
+        Format::Markdown => crate::common::markdown_block(&render::text(&findings, &ctx)),
         _ => hwcheck_render::wrap::block(&render::text(&findings, &ctx), global.width),
     };
     println!("{out}");
@@ -82,11 +83,12 @@ fn machine_checks(
     global: &Global,
     machine: &Machine,
     tables: &Tables,
+    format: Format,
 ) -> Result<(String, Option<Vec<Check>>), AppError> {
     let label = match machine {
         Machine::Saved(path) => format!("facts from {}", path.display()),
         Machine::Probe(_) => "this machine (probed without the detector)".to_string(),
     };
-    let facts = crate::common::gather(global, machine)?;
+    let facts = crate::common::gather(global, machine, format)?;
     Ok((label, Some(hwcheck_judge::judge(&facts, tables))))
 }

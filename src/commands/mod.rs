@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod explain;
 pub mod explain_render;
 pub mod fix;
+pub mod man;
 pub mod outputs;
 pub mod plan;
 pub mod summarize;

@@ -2,7 +2,7 @@
 //! plan, print.
 
 use crate::common::{AppError, EXIT_FAIL, EXIT_OK};
-use crate::options::{Global, Plan, PlanHost, PlanSubject};
+use crate::options::{Global, Plan, PlanSubject};
 use hwcheck_compat::image_ref::{classify, parse_ref};
 use hwcheck_compat::Tables;
 use hwcheck_judge::plan::{observed_host, plan, planned_host, HostSpec, Plan as Planned};
@@ -33,10 +33,13 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
             (runtime_spec(&cuda, *cudnn), None)
         }
     };
-    let (host, host_line) = host(global, &options.host, &tables)?;
+    let (host, host_line) = host(global, options, &tables)?;
     let planned = plan(&spec, &host, disable_require, &tables);
     let out = match options.format {
         Format::Json => render_json(&spec, &host_line, &planned),
+        Format::Markdown => {
+            crate::common::markdown_block(&render_text(&spec, &host_line, &planned))
+        }
         _ => hwcheck_render::wrap::block(&render_text(&spec, &host_line, &planned), global.width),
     };
     println!("{out}");
@@ -49,9 +52,10 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
 
 /// The host to plan on: this machine (quick probe or `--facts`), or a planned one; with the
 /// line that says which.
-fn host(global: &Global, args: &PlanHost, tables: &Tables) -> Result<(HostSpec, String), AppError> {
+fn host(global: &Global, options: &Plan, tables: &Tables) -> Result<(HostSpec, String), AppError> {
+    let args = &options.host;
     let usage = |m: String| AppError::Usage(m);
-    let this_host = || crate::common::gather(global, &args.machine);
+    let this_host = || crate::common::gather(global, &args.machine, options.format);
     let planned_line = |h: &HostSpec| {
         let gpus: Vec<&str> = h.gpus.iter().map(|g| g.label.as_str()).collect();
         let gpus = if h.gpus_assumed {

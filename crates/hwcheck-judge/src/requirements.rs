@@ -32,6 +32,8 @@ enum Observed {
     Verdict(bool, String),
     /// Nothing to compare with.
     Unknown(String),
+    /// The checks it needs were skipped on purpose: the `facts.skipped` entry that says so.
+    Skipped(String),
 }
 
 fn evaluate(id: CheckId, req: &Requirement, facts: &Facts, checks: &[Check]) -> Check {
@@ -43,7 +45,21 @@ fn evaluate(id: CheckId, req: &Requirement, facts: &Facts, checks: &[Check]) -> 
                 format!("requirement {} cannot be checked: {why}", req.text),
             )
             .with_evidence(format!("required: {}", req.text))
-            .with_fix(fix_for(req.key))
+            .with_fix(unknown_fix(req.key))
+        }
+        Observed::Skipped(entry) => {
+            let option = entry
+                .rsplit_once("skipped by ")
+                .map_or("the option that skipped it", |(_, o)| o);
+            return Check::fail(
+                id,
+                format!("requirement {} could not be judged: {entry}", req.text),
+            )
+            .with_evidence(format!("required: {}", req.text))
+            .with_evidence(format!("skipped: {entry}"))
+            .with_fix(format!(
+                "Run without {option}: this gate needs the checks it skipped."
+            ));
         }
         Observed::Verdict(met, what) => (met, what),
         Observed::Values(values) => {
@@ -144,6 +160,10 @@ fn observe(req: &Requirement, facts: &Facts, checks: &[Check]) -> Observed {
                         && c.id.provider_name() == Some(name.as_str())
                 })
                 .collect();
+            if let Some(entry) = skipped(facts, &related, &["ONNX Runtime", "execution providers"])
+            {
+                return entry;
+            }
             word_verdict(req, &related, &format!("no ONNX Runtime check for the {name} provider (run without --quick, with an ONNX Runtime installed)"))
         }
         Key::Detection => {
@@ -151,6 +171,9 @@ fn observe(req: &Requirement, facts: &Facts, checks: &[Check]) -> Observed {
                 .iter()
                 .filter(|c| c.area == Area::Detection)
                 .collect();
+            if let Some(entry) = skipped(facts, &related, &["detection"]) {
+                return entry;
+            }
             word_verdict(
                 req,
                 &related,
@@ -186,6 +209,19 @@ fn per_gpu(
     }
 }
 
+/// When no related check ran because a probe was skipped on purpose (`--quick`,
+/// `--no-detect`, `--providers`): the `facts.skipped` entry naming one of `topics`.
+fn skipped(facts: &Facts, related: &[&Check], topics: &[&str]) -> Option<Observed> {
+    if !related.is_empty() {
+        return None;
+    }
+    facts
+        .skipped
+        .iter()
+        .find(|s| topics.iter().any(|t| s.contains(t)))
+        .map(|s| Observed::Skipped(s.clone()))
+}
+
 /// `=`: met when the related checks include a PASS and no FAIL; `!=` is the opposite.
 fn word_verdict(req: &Requirement, related: &[&Check], none: &str) -> Observed {
     if related.is_empty() {
@@ -199,6 +235,15 @@ fn word_verdict(req: &Requirement, related: &[&Check], none: &str) -> Observed {
         .collect();
     let met = if req.op == Op::Ne { !passed } else { passed };
     Observed::Verdict(met, listed.join(", "))
+}
+
+/// The fix when a requirement cannot be checked: no related check exists to point at.
+fn unknown_fix(key: Key) -> &'static str {
+    match key {
+        Key::Provider => "Run without --quick, with an ONNX Runtime installed (or --ort PATH), so that its provider sessions are checked.",
+        Key::Detection => "Run without --quick and --no-detect, with an ONNX Runtime installed (or --ort PATH), so that the person detector runs.",
+        _ => fix_for(key),
+    }
 }
 
 fn fix_for(key: Key) -> &'static str {
@@ -335,5 +380,24 @@ mod tests {
             ]
         );
         assert!(out[4].summary.contains("cannot be checked"));
+    }
+
+    #[test]
+    fn gates_on_probes_skipped_on_purpose_say_so_and_blame_no_check() {
+        let mut f = facts(Some("580.95.05"), &[]);
+        f.skipped
+            .push("ONNX Runtime sessions and detection: skipped by --quick".to_string());
+        let out = run(&["detection=pass", "provider=cuda"], &f, &[]);
+        for c in &out {
+            assert_eq!(c.status, Status::Fail);
+            assert!(c.summary.contains("could not be judged"), "{}", c.summary);
+            assert!(c.summary.contains("skipped by --quick"), "{}", c.summary);
+            let fix = c.fix.as_deref().unwrap();
+            assert!(fix.starts_with("Run without --quick"), "{fix}");
+            assert!(!fix.contains("failing"), "{fix}");
+        }
+        // Nothing skipped and no detection check: no failing checks to point at either.
+        let out = run(&["detection=pass"], &facts(None, &[]), &[]);
+        assert!(!out[0].fix.as_deref().unwrap().contains("failing"));
     }
 }

@@ -13,11 +13,15 @@ use std::borrow::Cow;
 /// The `$id` of the published schema: its path in the repository.
 pub const SCHEMA_ID: &str = "docs/report.schema.json";
 
-/// The schema of a report as hwcheck writes it (`--format json`), pretty-printed JSON with a
-/// trailing newline (the content of docs/report.schema.json).
+/// The schema of a report (`--format json`) as hwcheck reads it back (`--facts`),
+/// pretty-printed JSON with a trailing newline (the content of docs/report.schema.json).
+///
+/// Generated for deserialisation: fields that serde fills with a default (those added after
+/// schema 1 was first written) are optional, so reports of every hwcheck version writing schema
+/// 1 validate, not only the newest; hwcheck itself always writes every field.
 pub fn report_schema_json() -> String {
     let generator = schemars::generate::SchemaSettings::draft2020_12()
-        .for_serialize()
+        .for_deserialize()
         .into_generator();
     let mut schema = generator.into_root_schema_for::<Report>();
     schema.insert("$id".to_string(), SCHEMA_ID.into());

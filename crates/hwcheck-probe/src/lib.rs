@@ -74,9 +74,29 @@ pub const CHILD_KINDS: &[isolate::ChildKind] = &[
     },
 ];
 
+/// Told when each probe of [`gather_observed`] starts and ends, from the thread running it (the
+/// binary shows which probes are in flight). Probing does not depend on what it does.
+pub trait Observer: Sync {
+    /// The probe named `step` (as in `facts.probe_ms`) started.
+    fn started(&self, step: &str);
+    /// The probe named `step` ended.
+    fn finished(&self, step: &str);
+}
+
+/// The observer that ignores everything.
+impl Observer for () {
+    fn started(&self, _: &str) {}
+    fn finished(&self, _: &str) {}
+}
+
 /// Gathers every fact hwcheck knows how to learn from `ctx`. Independent probes run in parallel;
 /// each probe's wall time is kept in `facts.probe_ms` (what made a run slow).
 pub fn gather(ctx: &SystemContext) -> Facts {
+    gather_observed(ctx, &())
+}
+
+/// [`gather`], telling `observer` when each probe starts and ends.
+pub fn gather_observed(ctx: &SystemContext, observer: &dyn Observer) -> Facts {
     let mut facts = Facts {
         schema_version: SCHEMA_VERSION,
         hwcheck_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -85,25 +105,47 @@ pub fn gather(ctx: &SystemContext) -> Facts {
     let started = Instant::now();
     let mut ms = BTreeMap::new();
     std::thread::scope(|s| {
-        let nvml = s.spawn(|| timed(|| nvml::probe(ctx)));
+        let nvml = s.spawn(|| timed(observer, "nvml", || nvml::probe(ctx)));
         // cuInit initialises the whole driver stack (a few hundred ms on an H100): not --quick.
-        let cuda = s.spawn(|| timed(|| (!ctx.quick).then(|| cuda_driver::probe(ctx))));
-        let libs = s.spawn(|| timed(|| libs::probe(ctx)));
+        let cuda = s.spawn(|| {
+            timed(observer, "cuda_init", || {
+                (!ctx.quick).then(|| cuda_driver::probe(ctx))
+            })
+        });
+        let libs = s.spawn(|| timed(observer, "libraries", || libs::probe(ctx)));
         // Detection starts on each provider as soon as its session opened, alongside the other
         // providers' probes: the CUDA detector's cold start is most of a full run.
-        let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| probe_ort_and_detect(ctx))));
-        facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
+        let ort = s.spawn(|| {
+            timed(observer, "onnxruntime", || {
+                (!ctx.quick).then(|| probe_ort_and_detect(ctx))
+            })
+        });
+        facts.host = record(
+            &mut ms,
+            "host",
+            timed(observer, "host", || host::probe(ctx)),
+        );
         facts.platform = record(
             &mut ms,
             "platform",
-            timed(|| platform::probe(ctx, facts.host.kernel.as_deref())),
+            timed(observer, "platform", || {
+                platform::probe(ctx, facts.host.kernel.as_deref())
+            }),
         );
-        facts.environment = record(&mut ms, "environment", timed(|| environment::probe(ctx)));
-        facts.toolkits = record(&mut ms, "toolkits", timed(|| toolkits::probe(ctx)));
+        facts.environment = record(
+            &mut ms,
+            "environment",
+            timed(observer, "environment", || environment::probe(ctx)),
+        );
+        facts.toolkits = record(
+            &mut ms,
+            "toolkits",
+            timed(observer, "toolkits", || toolkits::probe(ctx)),
+        );
         let kernel_module = record(
             &mut ms,
             "kernel_module",
-            timed(|| kernel_module::probe(ctx)),
+            timed(observer, "kernel_module", || kernel_module::probe(ctx)),
         );
         let (nvml, gpus) = record(&mut ms, "nvml", nvml.join().unwrap_or_default());
         facts.driver = DriverFacts {
@@ -118,7 +160,8 @@ pub fn gather(ctx: &SystemContext) -> Facts {
         facts.libraries = record(&mut ms, "libraries", libs.join().unwrap_or_default());
         // The kernel-image scan needs the libraries found; it runs while ORT is probed.
         let libraries = facts.libraries.clone();
-        let kernels = s.spawn(move || timed(|| kernels::probe(ctx, &libraries)));
+        let kernels =
+            s.spawn(move || timed(observer, "kernels", || kernels::probe(ctx, &libraries)));
         match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
             Some((ort, detection)) => {
                 facts.ort = ort;
@@ -154,7 +197,11 @@ pub fn gather(ctx: &SystemContext) -> Facts {
             .skipped
             .push("person detection: skipped by --no-detect".to_string());
     }
-    facts.security = record(&mut ms, "security", timed(|| security::probe(ctx, &facts)));
+    facts.security = record(
+        &mut ms,
+        "security",
+        timed(observer, "security", || security::probe(ctx, &facts)),
+    );
     ms.insert("total".to_string(), millis(started));
     facts.probe_ms = ms;
     facts
@@ -178,11 +225,14 @@ fn probe_ort_and_detect(ctx: &SystemContext) -> (OrtFacts, Option<DetectionFacts
     }
 }
 
-/// A probe's result and its wall time in milliseconds.
-fn timed<T>(probe: impl FnOnce() -> T) -> (T, f64) {
+/// A probe's result and its wall time in milliseconds; `observer` is told of its start and end.
+fn timed<T>(observer: &dyn Observer, step: &str, probe: impl FnOnce() -> T) -> (T, f64) {
+    observer.started(step);
     let started = Instant::now();
     let value = probe();
-    (value, millis(started))
+    let took = millis(started);
+    observer.finished(step);
+    (value, took)
 }
 
 /// Keeps a probe's time under `name` and returns its result.

@@ -40,6 +40,54 @@ pub enum Format {
     Prometheus,
 }
 
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 6] = [
+        Format::Table,
+        Format::Json,
+        Format::Markdown,
+        Format::Junit,
+        Format::Nfd,
+        Format::Prometheus,
+    ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Nfd => "nfd",
+            Format::Prometheus => "prometheus",
+        }
+    }
+
+    /// One line for `--help`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Format::Table => "Text for people",
+            Format::Json => "JSON for machines (a report: facts + checks, re-judged by --facts)",
+            Format::Markdown => "Markdown, to paste into a support ticket or a page",
+            Format::Junit => "JUnit XML, one testcase per check, for CI test reports",
+            Format::Nfd => "Node Feature Discovery feature file: node labels (docs/usage.md, Fleets)",
+            Format::Prometheus => {
+                "Prometheus text format for node_exporter's textfile collector (docs/usage.md, Fleets)"
+            }
+        }
+    }
+
+    /// The format named `name` (as [`Format::name`] spells it).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the output is for machines (JSON, JUnit, NFD, Prometheus) rather than people.
+    pub fn is_machine(self) -> bool {
+        !matches!(self, Format::Table | Format::Markdown)
+    }
+}
+
 /// Renders `report` in `format`; `color` and `width` (columns to wrap to, `None`: no wrapping)
 /// only affect the table.
 pub fn render(report: &Report, format: Format, color: bool, width: Option<usize>) -> String {
@@ -51,6 +99,17 @@ pub fn render(report: &Report, format: Format, color: bool, width: Option<usize>
         Format::Nfd => nfd::render(report, None),
         Format::Prometheus => prometheus::render(report),
     }
+}
+
+/// One "info:" line per probe skipped on purpose (`--quick`, `--no-detect`, `--providers`):
+/// what the report does not cover, said where people read it rather than only in the JSON.
+pub fn info_lines(report: &Report) -> Vec<String> {
+    report
+        .facts
+        .skipped
+        .iter()
+        .map(|s| format!("info: {s}"))
+        .collect()
 }
 
 /// "OK" or "FAIL".
@@ -132,6 +191,32 @@ mod tests {
             verdict_line(&report),
             "verdict: FAIL — 1 fail, 1 warn, 1 pass, 1 skip"
         );
+    }
+
+    #[test]
+    fn probes_skipped_on_purpose_are_info_lines_for_people() {
+        let mut report = fixtures::report();
+        let skipped = "ONNX Runtime sessions and detection: skipped by --quick";
+        report.facts.skipped.push(skipped.to_string());
+        let table = render(&report, Format::Table, false, None);
+        assert!(
+            table.contains(&format!("\ninfo: {skipped}\nverdict:")),
+            "{table}"
+        );
+        let markdown = render(&report, Format::Markdown, false, None);
+        assert!(
+            markdown.contains("- info: ONNX Runtime sessions and detection: skipped by --quick")
+        );
+        assert_eq!(report.counts.fail, 1, "an info line is not a check");
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in Format::ALL {
+            assert_eq!(Format::from_name(format.name()), Some(format));
+            assert!(!format.description().is_empty());
+        }
+        assert!(!Format::Table.is_machine() && Format::Json.is_machine());
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub fn render(report: &Report) -> String {
         }
         out.extend(checks_table(&layout.rest));
     }
+    let info = super::info_lines(report);
+    if !info.is_empty() {
+        out.extend(info.iter().map(|line| format!("- {}", escape(line))));
+        out.push(String::new());
+    }
     out.extend(details(report));
     out.join("\n")
 }

@@ -42,6 +42,11 @@ pub fn render(report: &Report, color: bool, width: Option<usize>) -> String {
             parts.push(checks_table(&layout.rest, color, width).to_string());
         }
     }
+    parts.extend(
+        super::info_lines(report)
+            .iter()
+            .map(|line| indented(line, width, "", INDENT)),
+    );
     parts.push(super::verdict_line(report));
     parts.join("\n")
 }
