@@ -72,13 +72,18 @@ pub fn gather_verified(
     } else if !verify {
         facts.skipped.push(SKIPPED_VERIFY_FLAG.to_string());
     } else {
-        let proposed = hwcheck_judge::judge(&facts, tables);
+        // Only a FAIL's fix is re-run: a WARN's remedy (a second, CPU-only ORT say) would cost
+        // a healthy machine's run a second of children for nothing that decides the verdict.
+        let proposed: Vec<_> = hwcheck_judge::judge(&facts, tables)
+            .into_iter()
+            .filter(|c| c.status == hwcheck_model::check::Status::Fail)
+            .collect();
         if proposed.iter().any(|c| c.remedy.is_some()) {
             let started = std::time::Instant::now();
             let ctx = global.context(depth);
             facts.remedy_trials = hwcheck_probe::verify::verify(&ctx, &facts, &proposed);
             facts.probe_ms.insert(
-                "remedy_verification".to_string(),
+                hwcheck_model::remedy::VERIFY_MS.to_string(),
                 started.elapsed().as_secs_f64() * 1000.0,
             );
         }

@@ -20,7 +20,7 @@ use hwcheck_model::env_vars::{CUDA_VISIBLE_DEVICES, LD_LIBRARY_PATH, ORT_DYLIB_P
 use hwcheck_model::facts::ort::{OrtInstall, OrtSource, Provider};
 use hwcheck_model::facts::remedy::{SKIPPED_VERIFY_FLAG, SKIPPED_VERIFY_QUICK};
 use hwcheck_model::facts::{Code, Component, Facts, FoundVia, LibraryFacts};
-use hwcheck_model::remedy::NOT_VERIFIED;
+use hwcheck_model::remedy::{NOT_VERIFIED, NOT_VERIFIED_WARN};
 
 /// Sets `remedy` on every FAIL or WARN check an environment change should fix.
 pub fn propose(facts: &Facts, checks: &mut [Check]) {
@@ -42,15 +42,16 @@ pub fn propose(facts: &Facts, checks: &mut [Check]) {
             _ => None,
         };
         let key = check.key();
+        let failed = check.status == Status::Fail;
         if let Some(remedy) = check.remedy.as_mut() {
-            attach_outcome(facts, &key, remedy);
+            attach_outcome(facts, &key, failed, remedy);
         }
     }
 }
 
 /// Gives `remedy` the outcome of its trial for the check `key` (`facts.remedy_trials`), or
-/// says why it was not verified.
-fn attach_outcome(facts: &Facts, key: &str, remedy: &mut Remedy) {
+/// says why it was not verified (trials run for FAIL checks only: `failed`).
+fn attach_outcome(facts: &Facts, key: &str, failed: bool, remedy: &mut Remedy) {
     let trial = facts
         .remedy_trials
         .iter()
@@ -64,6 +65,7 @@ fn attach_outcome(facts: &Facts, key: &str, remedy: &mut Remedy) {
                 .find(|s| *s == SKIPPED_VERIFY_QUICK || *s == SKIPPED_VERIFY_FLAG);
             remedy.outcome = Some(match skipped {
                 Some(why) => format!("not verified: {why}"),
+                None if !failed => NOT_VERIFIED_WARN.to_string(),
                 None => NOT_VERIFIED.to_string(),
             });
         }
