@@ -8,6 +8,8 @@
 # project-local venv (HWCHECK_BUILD_VENV, default .venv-build). zig links against glibc 2.17's
 # symbol set, so the binary runs on any x86_64 Linux with glibc >= 2.17; scripts/check-glibc.py
 # then reads the binary's ELF version needs and fails when any GLIBC_x.y is above 2.17.
+# scripts/package-check.sh (run by scripts/test.sh, so by CI) builds with this script, installs
+# the wheel into a fresh venv and runs it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -33,6 +35,7 @@ trap 'rm -rf "$tmp"' EXIT
 python3 -m zipfile -e "$wheel" "$tmp"
 bin="$(ls "$tmp"/hwcheck-*.data/scripts/hwcheck)"
 python3 scripts/check-glibc.py --max "$glibc" "$bin"
-chmod +x "$bin"
+chmod +x "$bin"   # zipfile extraction drops the mode bits
 "$bin" --version
-echo "wheel: $wheel ($(du -h "$wheel" | cut -f1))"
+echo "binary: $(stat -c %s "$bin") bytes (the wheel's bin/hwcheck; also at ${CARGO_TARGET_DIR:-target}/$target/release/hwcheck)"
+echo "wheel: $wheel ($(stat -c %s "$wheel") bytes)"
