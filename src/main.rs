@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod commands;
+mod common;
 mod options;
 
 use clap::Parser;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
-                ExitCode::from(app::EXIT_ERROR)
+                ExitCode::from(common::EXIT_ERROR)
             } else {
                 ExitCode::SUCCESS
             };
@@ -31,14 +32,14 @@ fn main() -> ExitCode {
         Ok(resolved) => resolved,
         Err(message) => {
             eprintln!("hwcheck: error: {message}");
-            return ExitCode::from(app::EXIT_ERROR);
+            return ExitCode::from(common::EXIT_ERROR);
         }
     };
     match app::run(&global, invocation) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("hwcheck: error: {e:#}");
-            ExitCode::from(app::EXIT_ERROR)
+            ExitCode::from(common::EXIT_ERROR)
         }
     }
 }

@@ -6,7 +6,7 @@
 //! (missing, empty, not ONNX, wrong input rank, unreadable outputs, corrupt picture) or no ONNX
 //! Runtime could be used. Bad input files are usage errors, not machine faults.
 
-use crate::app::{self, AppError};
+use crate::common::{self, AppError};
 use crate::options::{Detect, Global, ProbeDepth};
 use hwcheck_compat::Tables;
 use hwcheck_detect::{annotate, bundled, preprocess};
@@ -81,8 +81,8 @@ pub fn run(global: &Global, args: &Detect) -> Result<u8, AppError> {
     };
     let checks = hwcheck_judge::detection::judge(&facts, &tables);
     let report = Report::new(facts, checks, args.output.strict);
-    app::print_report(&report, args.output.format);
-    Ok(app::exit_code(report.verdict))
+    common::print_report(&report, args.output.format);
+    Ok(common::exit_code(report.verdict))
 }
 
 fn describe_custom(args: &Detect) -> String {

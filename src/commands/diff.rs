@@ -3,7 +3,7 @@
 //! Both reports' facts are re-judged with this hwcheck's tables, so status changes reflect the
 //! machines, not a change of hwcheck version. Pure: [`diff`] compares facts and checks.
 
-use crate::app::{load_facts, AppError, EXIT_FAIL, EXIT_OK};
+use crate::common::{load_facts, AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Diff, Global};
 use hwcheck_compat::Tables;
 use hwcheck_judge::judge;

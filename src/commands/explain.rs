@@ -1,7 +1,7 @@
 //! The `hwcheck explain` command: read the text, match it, look at the machine, print.
 
 use super::explain_render::{self as render, Context, Finding};
-use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
+use crate::common::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Explain, Global, Machine};
 use hwcheck_compat::Tables;
 use hwcheck_judge::explain::{
@@ -85,6 +85,6 @@ fn machine_checks(
         Machine::Saved(path) => format!("facts from {}", path.display()),
         Machine::Probe(_) => "this machine (probed without the detector)".to_string(),
     };
-    let facts = crate::app::gather(global, machine)?;
+    let facts = crate::common::gather(global, machine)?;
     Ok((label, Some(hwcheck_judge::judge(&facts, tables))))
 }

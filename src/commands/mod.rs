@@ -2,6 +2,7 @@
 
 pub mod detect;
 pub mod diff;
+pub mod doctor;
 pub mod explain;
 pub mod explain_render;
 pub mod outputs;

@@ -1,13 +1,13 @@
 //! The `hwcheck image` and `hwcheck compat` commands: describe the image, build the host,
 //! plan, print.
 
-use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
+use crate::common::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Global, Plan, PlanHost, PlanSubject};
 use hwcheck_compat::image_ref::{classify, parse_ref};
 use hwcheck_compat::Tables;
 use hwcheck_judge::plan::{observed_host, plan, planned_host, HostSpec, Plan as Planned};
 use hwcheck_judge::plan_image::{image_spec, runtime_spec, ImageSpec};
-use hwcheck_judge::plan_rules::Outcome;
+use hwcheck_judge::plan_types::Outcome;
 use hwcheck_model::check::{Check, Status};
 use hwcheck_model::version::DottedVersion;
 use hwcheck_render::Format;
@@ -51,7 +51,7 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
 /// line that says which.
 fn host(global: &Global, args: &PlanHost, tables: &Tables) -> Result<(HostSpec, String), AppError> {
     let usage = |m: String| AppError::Usage(m);
-    let this_host = || crate::app::gather(global, &args.machine);
+    let this_host = || crate::common::gather(global, &args.machine);
     let planned_line = |h: &HostSpec| {
         let gpus: Vec<&str> = h.gpus.iter().map(|g| g.label.as_str()).collect();
         let gpus = if h.gpus_assumed {

@@ -6,7 +6,7 @@
 //! ten thousand reports within a second or two. A file that is not a report is listed with the
 //! reason, never fatal.
 
-use crate::app::{AppError, EXIT_FAIL, EXIT_OK};
+use crate::common::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::Summarize;
 use hwcheck_model::facts::load::MAX_REPORT_BYTES;
 use hwcheck_model::fleet::{self, Digest, Loaded, Unreadable};

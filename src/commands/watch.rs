@@ -13,8 +13,8 @@
 //! an atomic, the one async-signal-safe thing to do); the loop sees it within 50 ms, ends the
 //! running child if there is one, and exits 0.
 
-use crate::app::{AppError, EXIT_ERROR, EXIT_OK};
 use crate::commands::outputs;
+use crate::common::{AppError, EXIT_ERROR, EXIT_OK};
 use crate::options::{Global, Watch};
 use hwcheck_model::check::{Report, Verdict};
 use hwcheck_probe::isolate::{run_supervised, ChildFailure};

@@ -28,6 +28,7 @@ pub mod plan;
 pub mod plan_image;
 pub mod plan_ngc;
 pub mod plan_rules;
+pub mod plan_types;
 pub mod remedies;
 pub mod require;
 pub mod requirements;

@@ -7,7 +7,8 @@
 //! workstation, GeForce) and the verdict is the worst of them.
 
 use crate::plan_image::{alternatives, ImageSpec};
-use crate::plan_rules::{outcome, How, Outcome, PlanGpu, PlanHost};
+use crate::plan_rules::outcome;
+use crate::plan_types::{How, Outcome, PlanGpu, PlanHost};
 use hwcheck_compat::gpus::{toolkit_brand, GpuClass};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckKind, Status};
@@ -221,16 +222,6 @@ fn assumed_check(host: &HostSpec, tables: &Tables) -> Check {
             host.host.driver
         ),
     )
-}
-
-/// Worst status of `checks` (PASS when empty; SKIP does not count).
-pub fn worst(checks: &[Check]) -> Status {
-    checks
-        .iter()
-        .map(|c| c.status)
-        .filter(|s| *s != Status::Skip)
-        .min()
-        .unwrap_or(Status::Pass)
 }
 
 /// What this host does run instead.

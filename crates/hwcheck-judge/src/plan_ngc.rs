@@ -1,7 +1,7 @@
 //! NGC containers: the driver requirement of their release notes ("requires NVIDIA Driver
 //! release N or later; on data-center GPUs R… (or later R…) also work").
 
-use crate::plan_rules::{How, PlanGpu, PlanHost};
+use crate::plan_types::{How, PlanGpu, PlanHost};
 use hwcheck_compat::cuda_driver::Platform;
 use hwcheck_compat::gpus::GpuClass;
 use hwcheck_compat::ngc::NgcRow;

@@ -7,7 +7,7 @@
 //! makes two rows of one id different (a library path, a cuDNN folder) is the check's
 //! `instance`; `(id, instance)` is unique within a report.
 
-use crate::check::Area;
+use crate::area::Area;
 use crate::facts::ort::Provider;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;

@@ -9,6 +9,7 @@
 )]
 #![warn(missing_docs)]
 
+pub mod area;
 pub mod check;
 pub mod check_id;
 pub mod env_vars;

@@ -42,7 +42,7 @@ pub struct ProbeOptions {
     pub runs: u32,
     /// hwcheck's own executable (a system path): when it is `<env>/bin/hwcheck` of a Python
     /// environment (a venv or conda env, as a wheel install puts it), that environment's
-    /// ONNX Runtime is found first. `None` under `--root` (the executable is not in that root).
+    /// packages (ONNX Runtime, pip CUDA libraries) are searched first. `None` under `--root` (the executable is not in that root).
     pub own_executable: Option<PathBuf>,
 }
 

@@ -28,7 +28,7 @@ pub const CHILD_KIND: &str = "cuinit";
 const LIBCUDA: &str = "libcuda.so.1";
 /// Toolkit places a libcuda may sit outside the loader's search (so that "present but not
 /// found" is reported rather than "absent"); driver directories are in
-/// [`crate::libs::loader::DRIVER_DIRS`].
+/// [`crate::libs::search::DRIVER_DIRS`].
 const TOOLKIT_DIRS: [&str; 2] = ["/usr/local/cuda/compat", "/usr/local/cuda/lib64/stubs"];
 /// Most devices described (cuDeviceGetCount can say anything).
 const MAX_DEVICES: c_int = 64;

@@ -30,12 +30,15 @@ pub mod isolate;
 pub mod kernel_module;
 pub mod kernels;
 pub mod libs;
+pub mod listing;
 pub mod nvml;
 pub mod ort;
 pub mod platform;
+pub mod python_envs;
 pub mod security;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod toolkit_roots;
 pub mod toolkits;
 
 use crate::context::SystemContext;

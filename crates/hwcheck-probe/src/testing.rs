@@ -23,3 +23,19 @@ pub fn write(root: &Path, system_path: &str, text: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
 }
+
+/// Head of /usr/local/cuda-13.0/version.json as shipped with CUDA 13.0.2.
+pub const VERSION_JSON: &str = r#"{
+   "cuda" : {
+      "name" : "CUDA SDK",
+      "version" : "13.0.2"
+   },
+   "cuda_cccl" : {
+      "name" : "CUDA C++ Core Compute Libraries",
+      "version" : "13.0.85"
+   },
+   "cuda_cudart" : {
+      "name" : "CUDA Runtime (cudart)",
+      "version" : "13.0.96"
+   }
+}"#;

@@ -2,7 +2,6 @@
 //! something here loads it.
 
 use crate::context::SystemContext;
-use crate::libs::search;
 use crate::ort::discover;
 use hwcheck_model::facts::{Code, Component, FoundVia, LibraryFacts};
 use std::path::{Path, PathBuf};
@@ -95,7 +94,7 @@ pub fn candidates(ctx: &SystemContext, libraries: &[LibraryFacts]) -> Vec<Candid
             }
         }
     }
-    for site in search::python_site_packages(ctx) {
+    for site in crate::python_envs::site_packages(ctx) {
         for (folder, prefix, label) in FRAMEWORK_LIBS {
             for file in files_named(&site.join(folder), prefix) {
                 add(file, label, true);

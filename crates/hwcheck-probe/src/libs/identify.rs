@@ -10,7 +10,7 @@ use super::version::{
     call_for, decode, implausible, parse_cudnn_header, parse_tensorrt_header, version_json_key,
 };
 use crate::context::SystemContext;
-use crate::toolkits;
+use crate::toolkit_roots;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Component, ProbeError, VersionSource};
 use hwcheck_model::read::small_text;
@@ -158,7 +158,7 @@ fn nearby_version(
 ) -> Option<(DottedVersion, VersionSource)> {
     let dir = path.parent()?;
     if let Some(key) = version_json_key(component) {
-        return toolkits::component_version(dir, key).map(|v| (v, VersionSource::VersionFile));
+        return toolkit_roots::component_version(dir, key).map(|v| (v, VersionSource::VersionFile));
     }
     let (headers, parse): (&[&str], HeaderParser) = match component {
         Component::Cudnn | Component::CudnnSub => (

@@ -7,22 +7,10 @@
 //! as ld.so skips them.
 
 use super::ldcache::{self, CacheEntry};
-use super::search::{default_dirs_any_arch, ld_library_path};
+use super::search::{default_dirs_any_arch, ld_library_path, DRIVER_DIRS};
 use crate::context::SystemContext;
 use crate::elf::{self, ElfInfo};
 use std::path::{Path, PathBuf};
-
-/// Directories holding NVIDIA driver libraries that the loader searches only when ld.so.conf
-/// (or LD_LIBRARY_PATH) lists them: the container toolkit's mount, the Windows driver's
-/// libraries in WSL2 (`/etc/ld.so.conf.d/ld.wsl.conf`), L4T's driver on Jetson (tegra/, and
-/// nvidia/ on newer L4T).
-pub const DRIVER_DIRS: [&str; 5] = [
-    "/usr/local/nvidia/lib64",
-    "/usr/local/nvidia/lib",
-    "/usr/lib/wsl/lib",
-    "/usr/lib/aarch64-linux-gnu/tegra",
-    "/usr/lib/aarch64-linux-gnu/nvidia",
-];
 
 /// Where a driver library is, told the loader's way.
 #[derive(Clone, Debug, PartialEq, Eq)]

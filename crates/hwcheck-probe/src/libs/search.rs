@@ -4,10 +4,12 @@
 //! listing: no recursion, so a symlink loop cannot trap it.
 
 use crate::context::SystemContext;
-use crate::toolkits;
+use crate::listing::subdirs;
+use crate::python_envs;
+use crate::toolkit_roots;
 use hwcheck_model::env_vars;
 use hwcheck_model::facts::FoundVia;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A directory to scan and how it was reached.
 #[derive(Clone, Debug)]
@@ -17,11 +19,6 @@ pub struct SearchDir {
     /// How it was reached.
     pub via: FoundVia,
 }
-
-/// Most entries of one listing considered when expanding a wildcard.
-const MAX_LISTING: usize = 4096;
-/// Most matches kept from one wildcard.
-const MAX_MATCHES: usize = 64;
 
 /// The multiarch directories (Debian layout) of x86-64, then of AArch64.
 const MULTIARCH_DIRS: [[&str; 2]; 2] = [
@@ -57,6 +54,18 @@ pub fn ld_library_path(ctx: &SystemContext) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Directories holding NVIDIA driver libraries that the loader searches only when ld.so.conf
+/// (or LD_LIBRARY_PATH) lists them: the container toolkit's mount, the Windows driver's
+/// libraries in WSL2 (`/etc/ld.so.conf.d/ld.wsl.conf`), L4T's driver on Jetson (tegra/, and
+/// nvidia/ on newer L4T).
+pub const DRIVER_DIRS: [&str; 5] = [
+    "/usr/local/nvidia/lib64",
+    "/usr/local/nvidia/lib",
+    "/usr/lib/wsl/lib",
+    "/usr/lib/aarch64-linux-gnu/tegra",
+    "/usr/lib/aarch64-linux-gnu/nvidia",
+];
+
 /// Every directory to scan, in report order (duplicates are merged later by their real path).
 /// `cache_dirs` are the directories of ldconfig's cache entries for our libraries.
 pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir> {
@@ -71,7 +80,7 @@ pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir>
     for dir in default_dirs() {
         add(ctx.path(dir), FoundVia::DefaultDir);
     }
-    for root in toolkits::roots(ctx) {
+    for root in toolkit_roots::roots(ctx) {
         let via = if root.from_env {
             FoundVia::CudaHome
         } else {
@@ -80,18 +89,18 @@ pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir>
         for lib in ["lib64", "lib"] {
             add(root.host.join(lib), via.clone());
         }
-        for target in subdirs(&root.host.join("targets"), "") {
+        for target in subdirs(&root.host.join("targets"), |_| true) {
             add(target.join("lib"), via.clone());
         }
         add(root.host.join("compat"), FoundVia::CudaCompat);
     }
-    for dir in super::loader::DRIVER_DIRS {
+    for dir in DRIVER_DIRS {
         add(ctx.path(dir), FoundVia::Other(dir.to_string()));
     }
-    for prefix in python_prefixes(ctx) {
+    for prefix in python_envs::prefixes(ctx) {
         let label = ctx.display_path(&prefix);
-        for site in site_packages(&prefix) {
-            for pkg in subdirs(&site.join("nvidia"), "") {
+        for site in python_envs::site_packages_of(&prefix) {
+            for pkg in subdirs(&site.join("nvidia"), |_| true) {
                 add(pkg.join("lib"), FoundVia::PipWheel(label.clone()));
             }
             add(
@@ -104,81 +113,6 @@ pub fn search_dirs(ctx: &SystemContext, cache_dirs: &[String]) -> Vec<SearchDir>
         }
     }
     out
-}
-
-/// Python environment prefixes (a prefix holds `lib/python3*/site-packages`): the active
-/// virtualenv and conda env, system Pythons, /opt projects, conda installs and their envs, the
-/// user's ~/.local and pyenv versions.
-fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut prefixes = Vec::new();
-    for var in [env_vars::VIRTUAL_ENV, env_vars::CONDA_PREFIX] {
-        if let Some(p) = ctx.var(var).filter(|p| p.starts_with('/')) {
-            prefixes.push(ctx.path(p));
-        }
-    }
-    prefixes.push(ctx.path("/usr"));
-    prefixes.push(ctx.path("/usr/local"));
-    let mut conda_roots = Vec::new();
-    for project in subdirs(&ctx.path("/opt"), "") {
-        for venv in [".venv", "venv"] {
-            prefixes.push(project.join(venv));
-        }
-        conda_roots.push(project);
-    }
-    if let Some(home) = ctx.var(env_vars::HOME).filter(|h| h.starts_with('/')) {
-        let home = ctx.path(home);
-        prefixes.push(home.join(".local"));
-        prefixes.push(home.join(".venv"));
-        prefixes.extend(subdirs(&home.join(".pyenv/versions"), ""));
-        for conda in ["miniconda3", "anaconda3", "miniforge3", ".conda"] {
-            conda_roots.push(home.join(conda));
-        }
-    }
-    for root in conda_roots {
-        prefixes.extend(subdirs(&root.join("envs"), ""));
-        prefixes.push(root);
-    }
-    prefixes.retain(|p| p.join("lib").is_dir());
-    prefixes
-}
-
-/// Every `site-packages` / `dist-packages` directory of every Python environment prefix that
-/// [`search_dirs`] looks in, without duplicates.
-pub fn python_site_packages(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = Vec::new();
-    for site in python_prefixes(ctx).iter().flat_map(|p| site_packages(p)) {
-        if !out.contains(&site) {
-            out.push(site);
-        }
-    }
-    out
-}
-
-/// `lib/python3*/{site,dist}-packages` of a prefix.
-fn site_packages(prefix: &Path) -> Vec<PathBuf> {
-    subdirs(&prefix.join("lib"), "python3")
-        .into_iter()
-        .flat_map(|py| [py.join("site-packages"), py.join("dist-packages")])
-        .filter(|p| p.is_dir())
-        .collect()
-}
-
-/// Sub-directories of `dir` whose names start with `prefix`, sorted, bounded; empty when `dir`
-/// cannot be listed.
-pub fn subdirs(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut found: Vec<PathBuf> = entries
-        .take(MAX_LISTING)
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    found.sort();
-    found.truncate(MAX_MATCHES);
-    found
 }
 
 #[cfg(test)]
@@ -210,15 +144,5 @@ mod tests {
         )));
         assert_eq!(shown[0], ("/x".into(), FoundVia::LdLibraryPath));
         assert_eq!(shown[2], ("/usr/lib/cache".into(), FoundVia::LdconfigCache));
-    }
-
-    #[test]
-    fn listing_a_missing_or_looping_dir_is_empty() {
-        let root = tempfile::tempdir().unwrap();
-        let a = root.path().join("a");
-        std::os::unix::fs::symlink(root.path().join("b"), &a).unwrap();
-        std::os::unix::fs::symlink(&a, root.path().join("b")).unwrap();
-        assert!(subdirs(&a, "").is_empty());
-        assert!(subdirs(&root.path().join("none"), "").is_empty());
     }
 }

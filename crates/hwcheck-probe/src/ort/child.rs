@@ -105,7 +105,7 @@ fn probe_one(arg: &ChildArg) -> ChildReply {
         reply.load_error = Some(e);
         return reply;
     }
-    match ffi::available_providers() {
+    match session::available_providers() {
         Ok(list) => reply.compiled_in = list,
         Err(e) => {
             reply.load_error = Some(e);

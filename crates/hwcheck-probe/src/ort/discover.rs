@@ -4,6 +4,8 @@
 //! path goes through the [`SystemContext`], so fake roots work.
 
 use crate::context::SystemContext;
+use crate::listing::list_dir;
+use crate::python_envs;
 use hwcheck_model::env_vars;
 use hwcheck_model::facts::ort::{OrtInstall, OrtSource, ProviderLibrary};
 use std::path::{Path, PathBuf};
@@ -12,10 +14,6 @@ use std::path::{Path, PathBuf};
 pub const REFERENCE_VERSION: &str = "1.31.1";
 /// Variable naming the reference runtime library directly (set by scripts/test.sh).
 pub const REFERENCE_VAR: &str = env_vars::HWCHECK_REFERENCE_ORT;
-/// Most entries read from one directory.
-const MAX_DIR_ENTRIES: usize = 4096;
-/// Most directories one wildcard may expand to.
-const MAX_MATCHES: usize = 64;
 
 /// System directories where a C/C++ ONNX Runtime install puts libonnxruntime.so.
 const SYSTEM_DIRS: [&str; 8] = [
@@ -50,7 +48,7 @@ pub fn discover(ctx: &SystemContext) -> (Vec<Found>, Option<String>) {
     if let Some(p) = ctx.var(env_vars::ORT_DYLIB_PATH).filter(|p| !p.is_empty()) {
         add(host_path(ctx, Path::new(p)), OrtSource::OrtDylibPath);
     }
-    for site in site_packages_dirs(ctx) {
+    for site in python_envs::site_packages(ctx) {
         let source = OrtSource::Python(ctx.display_path(&site));
         for lib in ort_libs_in(&site.join("onnxruntime").join("capi")) {
             add(lib, source.clone());
@@ -146,30 +144,6 @@ pub fn reference_path(ctx: &SystemContext) -> Option<PathBuf> {
     lib.is_file().then_some(lib)
 }
 
-/// Sorted entries of `dir` (at most [`MAX_DIR_ENTRIES`]); empty when unreadable.
-fn list_dir(dir: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, PathBuf)> = entries
-        .take(MAX_DIR_ENTRIES)
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Subdirectories of `dir` whose names satisfy `keep` (at most [`MAX_MATCHES`]).
-fn subdirs(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
-    list_dir(dir)
-        .into_iter()
-        .filter(|(name, path)| keep(name) && path.is_dir())
-        .map(|(_, path)| path)
-        .take(MAX_MATCHES)
-        .collect()
-}
-
 /// The main ORT library files in `dir`: libonnxruntime.so and its versioned names.
 pub fn ort_libs_in(dir: &Path) -> Vec<PathBuf> {
     list_dir(dir)
@@ -195,90 +169,6 @@ fn provider_libraries_in(ctx: &SystemContext, dir: &Path) -> Vec<ProviderLibrary
             ..ProviderLibrary::default()
         })
         .collect()
-}
-
-/// The Python environment hwcheck's own executable is installed in: `<env>` for
-/// `<env>/bin/hwcheck` when `<env>` is a venv (`pyvenv.cfg`) or a conda env (`conda-meta/`), as
-/// `pip install` of the wheel puts it. pipx's and uv's links resolve to their own venvs.
-pub fn own_environment(ctx: &SystemContext) -> Option<PathBuf> {
-    let exe = ctx.options.own_executable.as_ref()?;
-    let bin = exe.parent()?;
-    if bin.file_name()? != "bin" {
-        return None;
-    }
-    let prefix = ctx.path(bin.parent()?);
-    (prefix.join("pyvenv.cfg").is_file() || prefix.join("conda-meta").is_dir()).then_some(prefix)
-}
-
-/// Python prefixes: hwcheck's own environment, VIRTUAL_ENV, CONDA_PREFIX, every python on
-/// PATH, and known places.
-fn python_prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut prefixes: Vec<PathBuf> = own_environment(ctx).into_iter().collect();
-    for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
-        if let Some(p) = ctx.var(var).filter(|p| !p.is_empty()) {
-            prefixes.push(ctx.path(p));
-        }
-    }
-    for dir in ctx.path_list(env_vars::PATH) {
-        let bin = ctx.path(&dir);
-        for exe in ["python3", "python"] {
-            let candidate = bin.join(exe);
-            if !candidate.is_file() {
-                continue;
-            }
-            prefixes.extend(bin.parent().map(Path::to_path_buf));
-            // A venv's python is a link to the base interpreter: its prefix counts too.
-            let real_prefix = candidate
-                .canonicalize()
-                .ok()
-                .and_then(|r| r.parent().and_then(Path::parent).map(Path::to_path_buf));
-            prefixes.extend(real_prefix);
-        }
-    }
-    for fixed in ["/usr", "/usr/local", "/opt/conda"] {
-        prefixes.push(ctx.path(fixed));
-    }
-    for opt in subdirs(&ctx.path("/opt"), |_| true) {
-        prefixes.extend(subdirs(&opt, |n| n == ".venv" || n == "venv"));
-        prefixes.push(opt);
-    }
-    if let Some(home) = ctx.var(env_vars::HOME).filter(|h| !h.is_empty()) {
-        let home = ctx.path(home);
-        prefixes.push(home.join(".local"));
-        prefixes.extend(subdirs(&home.join(".pyenv/versions"), |_| true));
-        for conda in ["miniconda3", "anaconda3", "miniforge3", ".conda"] {
-            prefixes.push(home.join(conda));
-        }
-    }
-    let conda_roots: Vec<PathBuf> = prefixes.clone();
-    for root in conda_roots {
-        prefixes.extend(subdirs(&root.join("envs"), |_| true));
-    }
-    let mut unique = Vec::new();
-    for p in prefixes {
-        if p.is_dir() && !unique.contains(&p) {
-            unique.push(p);
-        }
-    }
-    unique
-}
-
-/// Every site-packages / dist-packages directory of every Python prefix.
-fn site_packages_dirs(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for prefix in python_prefixes(ctx) {
-        for lib in ["lib", "lib64"] {
-            for py in subdirs(&prefix.join(lib), |n| n.starts_with("python3")) {
-                for site in ["site-packages", "dist-packages"] {
-                    let dir = py.join(site);
-                    if dir.is_dir() && !out.contains(&dir) {
-                        out.push(dir);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// ORT distributions installed in a site-packages directory, from their `.dist-info` names:
@@ -328,4 +218,219 @@ pub fn parse_dist_info(dir_name: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+    use crate::context::{ProbeOptions, DEFAULT_TIMEOUT};
+    use std::collections::BTreeMap;
+
+    fn ctx(root: &Path, env: &[(&str, &str)], options: ProbeOptions) -> SystemContext {
+        SystemContext {
+            root: root.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+            timeout: DEFAULT_TIMEOUT,
+            quick: false,
+            options,
+        }
+    }
+
+    fn touch(root: &Path, path: &str) {
+        let p = root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b"x").unwrap();
+    }
+
+    #[test]
+    fn names_of_main_libraries() {
+        assert!(is_main_ort_lib("libonnxruntime.so"));
+        assert!(is_main_ort_lib("libonnxruntime.so.1.31.1"));
+        assert!(!is_main_ort_lib("libonnxruntime_providers_cuda.so"));
+        assert!(!is_main_ort_lib("libonnxruntime.sox"));
+    }
+
+    #[test]
+    fn dist_info_names() {
+        assert_eq!(
+            parse_dist_info("onnxruntime_gpu-1.31.1.dist-info").as_deref(),
+            Some("onnxruntime-gpu 1.31.1")
+        );
+        assert_eq!(
+            parse_dist_info("onnxruntime-1.26.0.dist-info").as_deref(),
+            Some("onnxruntime 1.26.0")
+        );
+        assert_eq!(parse_dist_info("onnxruntime_genai-0.5.dist-info"), None);
+        assert_eq!(parse_dist_info("numpy-2.0.dist-info"), None);
+        assert_eq!(parse_dist_info("onnxruntime"), None);
+    }
+
+    #[test]
+    fn wheel_tags_tell_where_a_wheel_was_built_for() {
+        let wheel = "Wheel-Version: 1.0\nGenerator: bdist_wheel (0.43.0)\nRoot-Is-Purelib: false\nTag: cp310-cp310-manylinux_2_27_aarch64\nTag: cp310-cp310-manylinux_2_28_aarch64\n";
+        assert_eq!(
+            parse_wheel_tags(wheel),
+            [
+                "cp310-cp310-manylinux_2_27_aarch64",
+                "cp310-cp310-manylinux_2_28_aarch64"
+            ]
+        );
+        assert!(parse_wheel_tags("").is_empty());
+        assert!(parse_wheel_tags("Tag:   \n").is_empty());
+    }
+
+    #[test]
+    fn finds_a_cpu_wheel_shadowing_a_gpu_wheel_and_a_venv() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let site = "/opt/app/.venv/lib/python3.11/site-packages";
+        touch(
+            root,
+            &format!("{site}/onnxruntime/capi/libonnxruntime.so.1.31.1"),
+        );
+        touch(
+            root,
+            &format!("{site}/onnxruntime/capi/libonnxruntime_providers_shared.so"),
+        );
+        std::fs::create_dir_all(root.join(&site[1..]).join("onnxruntime-1.31.1.dist-info"))
+            .unwrap();
+        std::fs::create_dir_all(
+            root.join(&site[1..])
+                .join("onnxruntime_gpu-1.31.1.dist-info"),
+        )
+        .unwrap();
+        touch(root, "/usr/local/lib/libonnxruntime.so.1.20.0");
+        let c = ctx(root, &[("HOME", "/root")], ProbeOptions::default());
+        let (found, missing) = discover(&c);
+        assert_eq!(missing, None);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let py = &found[0].install;
+        assert_eq!(
+            py.path,
+            format!("{site}/onnxruntime/capi/libonnxruntime.so.1.31.1")
+        );
+        assert_eq!(py.found_via, vec![OrtSource::Python(site.to_string())]);
+        assert_eq!(
+            py.python_packages,
+            vec!["onnxruntime 1.31.1", "onnxruntime-gpu 1.31.1"]
+        );
+        assert_eq!(py.provider_libraries.len(), 1);
+        assert_eq!(
+            found[1].install.found_via,
+            vec![OrtSource::System("/usr/local/lib".to_string())]
+        );
+    }
+
+    #[test]
+    fn option_and_env_come_first_and_duplicates_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "/usr/local/lib/libonnxruntime.so.1.31.1");
+        let options = ProbeOptions {
+            ort_path: Some(PathBuf::from("/usr/local/lib/libonnxruntime.so.1.31.1")),
+            ..ProbeOptions::default()
+        };
+        let c = ctx(
+            root,
+            &[("ORT_DYLIB_PATH", "/usr/local/lib/libonnxruntime.so.1.31.1")],
+            options,
+        );
+        let (found, _) = discover(&c);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].install.found_via,
+            vec![
+                OrtSource::Option,
+                OrtSource::OrtDylibPath,
+                OrtSource::System("/usr/local/lib".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn reference_runtime_only_when_asked_or_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let cached = format!(
+            "/home/u/.cache/hwcheck/onnxruntime/{REFERENCE_VERSION}/libonnxruntime.so.{REFERENCE_VERSION}"
+        );
+        touch(root, &cached);
+        let env = [("HOME", "/home/u")];
+        let (found, _) = discover(&ctx(root, &env, ProbeOptions::default()));
+        assert_eq!(found.len(), 1, "nothing else found: the reference is used");
+        assert!(found[0].install.is_reference);
+
+        touch(root, "/usr/lib/libonnxruntime.so.1.20.0");
+        let (found, _) = discover(&ctx(root, &env, ProbeOptions::default()));
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].install.is_reference);
+
+        let asked = ProbeOptions {
+            reference_runtime: true,
+            ..ProbeOptions::default()
+        };
+        let (found, _) = discover(&ctx(root, &env, asked.clone()));
+        assert_eq!(found.len(), 2);
+        assert!(found[1].install.is_reference);
+
+        let (_, missing) = discover(&ctx(root, &[("HOME", "/nobody")], asked));
+        assert!(missing.unwrap().contains("fetch-reference-ort.sh"));
+    }
+
+    #[test]
+    fn the_environment_hwcheck_is_installed_in_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let own = "/srv/tool-env/lib/python3.11/site-packages";
+        let active = "/home/u/other-env/lib/python3.12/site-packages";
+        for site in [own, active] {
+            touch(
+                root,
+                &format!("{site}/onnxruntime/capi/libonnxruntime.so.1.31.1"),
+            );
+        }
+        touch(root, "/home/u/other-env/pyvenv.cfg");
+        touch(root, "/srv/tool-env/bin/hwcheck");
+        let env = [("HOME", "/home/u"), ("VIRTUAL_ENV", "/home/u/other-env")];
+        let installed = |exe: &str| ProbeOptions {
+            own_executable: Some(PathBuf::from(exe)),
+            ..ProbeOptions::default()
+        };
+        let sources = |options: ProbeOptions| -> Vec<OrtSource> {
+            let (found, _) = discover(&ctx(root, &env, options));
+            found
+                .into_iter()
+                .flat_map(|f| f.install.found_via)
+                .collect()
+        };
+
+        // Not a Python environment (no pyvenv.cfg, no conda-meta): not searched at all.
+        assert_eq!(
+            sources(installed("/srv/tool-env/bin/hwcheck")),
+            vec![OrtSource::Python(active.to_string())]
+        );
+
+        touch(root, "/srv/tool-env/pyvenv.cfg");
+        assert_eq!(
+            sources(installed("/srv/tool-env/bin/hwcheck")),
+            vec![
+                OrtSource::Python(own.to_string()),
+                OrtSource::Python(active.to_string())
+            ],
+            "the venv hwcheck runs from is searched before the active one"
+        );
+        assert_eq!(
+            python_envs::own_environment(&ctx(root, &env, installed("/srv/tool-env/bin/hwcheck"))),
+            Some(root.join("srv/tool-env"))
+        );
+        // An executable outside a bin/ directory, or none known: no own environment.
+        assert_eq!(
+            python_envs::own_environment(&ctx(root, &env, installed("/srv/tool-env/hwcheck"))),
+            None
+        );
+        assert_eq!(
+            python_envs::own_environment(&ctx(root, &env, ProbeOptions::default())),
+            None
+        );
+    }
+}

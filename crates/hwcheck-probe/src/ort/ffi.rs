@@ -2,7 +2,6 @@
 //! (read before `ort` loads it, so an ORT too old for hwcheck's C API level still reports its
 //! version) and the list of providers compiled in. All `unsafe` of the ORT probe lives here.
 
-use super::session;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
 use std::ffi::{c_char, c_int, CStr};
@@ -47,14 +46,9 @@ pub fn version_string(lib: &Path) -> Result<String, ProbeError> {
 }
 
 /// `GetAvailableProviders`: the providers this ORT was compiled with (not: usable), as ORT
-/// names them ("CUDAExecutionProvider"). Requires [`session::load_runtime`] first.
-pub fn available_providers() -> Result<Vec<String>, ProbeError> {
-    if !session::is_loaded() {
-        return Err(ProbeError::new(
-            Code::OrtNotLoaded,
-            "no ONNX Runtime loaded in this process",
-        ));
-    }
+/// names them ("CUDAExecutionProvider"). Only for a process whose runtime is loaded: callers go
+/// through [`super::session::available_providers`], which checks that.
+pub(super) fn provider_list() -> Result<Vec<String>, ProbeError> {
     let api = ort::api();
     let mut list: *mut *mut c_char = std::ptr::null_mut();
     let mut len: c_int = 0;

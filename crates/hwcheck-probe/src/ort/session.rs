@@ -56,8 +56,20 @@ pub fn load_runtime(lib: &Path) -> Result<(), ProbeError> {
 }
 
 /// True once [`load_runtime`] has succeeded in this process.
-pub fn is_loaded() -> bool {
+fn is_loaded() -> bool {
     ENVIRONMENT.get().is_some()
+}
+
+/// The providers this ORT was compiled with (not: usable), as ORT names them
+/// ("CUDAExecutionProvider"). Requires [`load_runtime`] first.
+pub fn available_providers() -> Result<Vec<String>, ProbeError> {
+    if !is_loaded() {
+        return Err(ProbeError::new(
+            Code::OrtNotLoaded,
+            "no ONNX Runtime loaded in this process",
+        ));
+    }
+    super::ffi::provider_list()
 }
 
 /// [`open_session`] with every option.
@@ -114,7 +126,7 @@ fn builder(provider: Provider, config: SessionConfig) -> Result<SessionBuilder, 
 /// Classifies a registration failure: "not built" when ORT says so or does not list the
 /// provider, else a registration failure with ORT's exact text.
 fn register_error(provider: Provider, message: &str) -> ProbeError {
-    let listed = super::ffi::available_providers()
+    let listed = available_providers()
         .map(|list| list.iter().any(|p| p == provider.ort_name()))
         .unwrap_or(true);
     if !listed || message.contains("not enabled in this build") {
