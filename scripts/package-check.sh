@@ -33,7 +33,7 @@ timed() {
 # 1. The wheel and the portable binary.
 target="${CARGO_TARGET_DIR:-target}"
 bash scripts/build-wheel.sh
-wheel="$(ls "$target"/wheels/hwcheck-*.whl)"
+wheel="$(ls "$target"/wheels/hwcheck-*_x86_64.whl)"
 bin="$target/x86_64-unknown-linux-gnu/release/hwcheck"
 [ -x "$bin" ] || die "the zig build left no binary at $bin"
 python3 scripts/check-glibc.py --max 2.17 "$bin"
