@@ -12,6 +12,7 @@ pub fn run(global: &Global, invocation: Invocation) -> Result<u8, AppError> {
         Invocation::Plan(options) => crate::commands::plan::run(global, &options),
         Invocation::Detect(options) => crate::commands::detect::run(global, &options),
         Invocation::Watch(options) => crate::commands::watch::run(global, &options),
-        Invocation::Summarize(options) => crate::commands::summarize::run(&options),
+        Invocation::Summarize(options) => crate::commands::summarize::run(&options, global.width),
+        Invocation::Fix(options) => crate::commands::fix::run(global, &options),
     }
 }

@@ -1,8 +1,8 @@
 //! Command-line interface. Only this module knows clap; it turns arguments into plain options.
 
 use crate::options::{
-    Detect, Diff, Doctor, Explain, Global, Invocation, Machine, Output, Plan, PlanHost,
-    PlanSubject, ProbeDepth, Summarize, Watch,
+    Detect, Diff, Doctor, Explain, Fix, Global, Invocation, Machine, Output, Plan, PlanHost,
+    PlanSubject, ProbeDepth, Shell, Summarize, Watch,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use hwcheck_model::facts::ort::Provider;
@@ -183,6 +183,10 @@ pub struct DoctorArgs {
     /// one is a usage error (exit 2).
     #[arg(long = "require", value_name = "EXPR")]
     pub require: Vec<String>,
+    /// Do not re-run failing probes with the environment changes hwcheck proposes (by default
+    /// each is tried in a child, with the probe timeout, to say "verified" or "did not help").
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// Subcommands besides the default doctor run.
@@ -210,6 +214,36 @@ pub enum Command {
     /// verdicts, failing checks by nodes hit, version spread, stale reports. Exit 0 every node
     /// OK and none stale, 1 otherwise, 2 when no report could be read.
     Summarize(SummarizeArgs),
+    /// Print the shell lines (export/unset) of the environment fixes hwcheck verified by
+    /// re-running the failing probe with each; unverified ones are commented out. Changes
+    /// nothing itself. Exit 0 verified fixes or nothing fails, 1 failures without a verified
+    /// fix, 2 error.
+    Fix(FixArgs),
+}
+
+/// Arguments of `hwcheck fix`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FixArgs {
+    /// The shell to write for.
+    #[arg(long, value_enum, default_value_t = ShellArg::Bash)]
+    pub shell: ShellArg,
+    /// Print the fixes recorded in a saved JSON report instead of probing this machine.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Take driver and GPU facts from a recorded report instead of asking NVML (tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub nvml_facts: Option<PathBuf>,
+}
+
+/// Shells of `hwcheck fix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// bash: `export`, `unset`.
+    Bash,
+    /// zsh: `export`, `unset`.
+    Zsh,
+    /// fish: `set -gx`, `set -e`.
+    Fish,
 }
 
 /// Arguments of `hwcheck watch`.
@@ -403,6 +437,7 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
         ort: g.ort,
         reference_runtime: g.reference_runtime,
         providers: g.providers,
+        width: crate::options::output_width(),
     };
     let d = cli.doctor;
     let invocation = match cli.command {
@@ -427,6 +462,7 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
                 .iter()
                 .map(|e| hwcheck_judge::require::parse(e).map_err(|e| e.to_string()))
                 .collect::<Result<_, _>>()?,
+            verify: !d.no_verify,
         }),
         Some(Command::Explain(a)) => Invocation::Explain(Explain {
             text: a.text,
@@ -481,6 +517,24 @@ pub fn resolve(cli: Cli) -> Result<(Global, Invocation), String> {
             max_age: a.max_age.as_deref().map(duration).transpose()?,
             examples: a.examples,
             format: a.format.into(),
+        }),
+        Some(Command::Fix(a)) => Invocation::Fix(Fix {
+            machine: a.facts.map_or_else(
+                || {
+                    Machine::Probe(ProbeDepth {
+                        no_detect: true,
+                        runs: 1,
+                        nvml_facts: a.nvml_facts,
+                        ..ProbeDepth::default()
+                    })
+                },
+                Machine::Saved,
+            ),
+            shell: match a.shell {
+                ShellArg::Bash => Shell::Bash,
+                ShellArg::Zsh => Shell::Zsh,
+                ShellArg::Fish => Shell::Fish,
+            },
         }),
     };
     Ok((global, invocation))

@@ -1,8 +1,9 @@
 //! What every command uses: the error type, exit codes, facts in and the report out.
 
 use crate::options::{Global, Machine};
-use hwcheck_compat::TableError;
+use hwcheck_compat::{TableError, Tables};
 use hwcheck_model::check::{Report, Verdict};
+use hwcheck_model::facts::remedy::{SKIPPED_VERIFY_FLAG, SKIPPED_VERIFY_QUICK};
 use hwcheck_model::facts::Facts;
 use hwcheck_render::Format;
 use std::io::IsTerminal;
@@ -45,9 +46,42 @@ pub fn gather(global: &Global, machine: &Machine) -> Result<Facts, AppError> {
     })
 }
 
-/// Prints `report` in `format`, with colour only on a terminal without NO_COLOR.
-pub fn print_report(report: &Report, format: Format) {
-    println!("{}", hwcheck_render::render(report, format, color()));
+/// The facts of `machine`, and, when this machine is probed (not `--quick`) and `verify`, a
+/// trial of every environment remedy the judge proposes: the failing probe re-run in a child
+/// with the change (`facts.remedy_trials`; the judge then says "verified" or "did not help").
+pub fn gather_verified(
+    global: &Global,
+    machine: &Machine,
+    verify: bool,
+    tables: &Tables,
+) -> Result<Facts, AppError> {
+    let mut facts = gather(global, machine)?;
+    let Machine::Probe(depth) = machine else {
+        return Ok(facts);
+    };
+    if depth.quick {
+        facts.skipped.push(SKIPPED_VERIFY_QUICK.to_string());
+    } else if !verify {
+        facts.skipped.push(SKIPPED_VERIFY_FLAG.to_string());
+    } else {
+        let proposed = hwcheck_judge::judge(&facts, tables);
+        if proposed.iter().any(|c| c.remedy.is_some()) {
+            let started = std::time::Instant::now();
+            let ctx = global.context(depth);
+            facts.remedy_trials = hwcheck_probe::verify::verify(&ctx, &facts, &proposed);
+            facts.probe_ms.insert(
+                "remedy_verification".to_string(),
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+        }
+    }
+    Ok(facts)
+}
+
+/// Prints `report` in `format` wrapped to `width`, with colour only on a terminal without
+/// NO_COLOR.
+pub fn print_report(report: &Report, format: Format, width: Option<usize>) {
+    println!("{}", hwcheck_render::render(report, format, color(), width));
 }
 
 /// Colour: only on a terminal, and not under NO_COLOR.

@@ -4,6 +4,7 @@
 use hwcheck_judge::require::Requirement;
 use hwcheck_model::facts::ort::Provider;
 use hwcheck_probe::context::{ProbeOptions, SystemContext};
+use hwcheck_render::wrap::MIN_WIDTH;
 use hwcheck_render::Format;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,6 +24,32 @@ pub struct Global {
     pub reference_runtime: bool,
     /// `--providers`: the only providers to probe besides the CPU.
     pub providers: Vec<Provider>,
+    /// Columns text output wraps to ([`output_width`]); `None`: no wrapping.
+    pub width: Option<usize>,
+}
+
+/// The width text output wraps to, resolved once: `COLUMNS` when set (at least
+/// [`MIN_WIDTH`]), else the terminal's width when standard output is one (at least
+/// [`MIN_WIDTH`]), else `None`: output piped to a file is not wrapped.
+pub fn output_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    let columns = std::env::var(hwcheck_model::env_vars::COLUMNS).ok();
+    let stdout = std::io::stdout();
+    let terminal = stdout
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(&stdout))
+        .flatten()
+        .map(|(terminal_size::Width(w), _)| usize::from(w));
+    width_from(columns.as_deref(), terminal)
+}
+
+/// [`output_width`] from its inputs: `COLUMNS`' value and the terminal's width.
+fn width_from(columns: Option<&str>, terminal: Option<usize>) -> Option<usize> {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or(terminal)
+        .map(|w| w.max(MIN_WIDTH))
 }
 
 /// How much of the machine a command probes.
@@ -92,6 +119,28 @@ pub struct Doctor {
     pub nfd_expiry: Option<Duration>,
     /// `--require` gates, parsed.
     pub requirements: Vec<Requirement>,
+    /// Re-run failing probes with each proposed environment remedy (off with `--no-verify`).
+    pub verify: bool,
+}
+
+/// The shell `hwcheck fix` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shell {
+    /// bash (`export`, `unset`).
+    Bash,
+    /// zsh (as bash).
+    Zsh,
+    /// fish (`set -gx`, `set -e`).
+    Fish,
+}
+
+/// `hwcheck fix`.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    /// Where the facts come from (this machine is probed and its remedies verified).
+    pub machine: Machine,
+    /// The shell to write lines for.
+    pub shell: Shell,
 }
 
 /// `hwcheck explain`.
@@ -227,4 +276,22 @@ pub enum Invocation {
     Watch(Watch),
     /// `summarize`.
     Summarize(Summarize),
+    /// `fix`.
+    Fix(Fix),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_wins_then_the_terminal_and_never_below_80() {
+        assert_eq!(width_from(Some("100"), Some(200)), Some(100));
+        assert_eq!(width_from(Some("40"), None), Some(80));
+        assert_eq!(width_from(None, Some(132)), Some(132));
+        assert_eq!(width_from(None, Some(20)), Some(80));
+        assert_eq!(width_from(Some("wide"), Some(90)), Some(90));
+        assert_eq!(width_from(Some("0"), None), None);
+        assert_eq!(width_from(None, None), None);
+    }
 }

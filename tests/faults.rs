@@ -454,7 +454,7 @@ fn hwcheck_survives_every_injected_fault() {
         );
     }
     let started = Instant::now();
-    let results = hwcheck_probe::libs::identify::run_bounded(FAULTS, PARALLEL_RUNS, |fault| {
+    let results = hwcheck_model::parallel::map_in_order(FAULTS, PARALLEL_RUNS, |fault| {
         let root = FakeRoot::new();
         let args = (fault.build)(&root);
         run_hwcheck(&root, &args, fault.unprivileged)

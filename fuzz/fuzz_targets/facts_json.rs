@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             hwcheck_render::Format::Json,
             hwcheck_render::Format::Markdown,
         ] {
-            let _ = hwcheck_render::render(&report, format, false);
+            let _ = hwcheck_render::render(&report, format, false, Some(80));
         }
     }
 });

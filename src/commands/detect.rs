@@ -81,7 +81,7 @@ pub fn run(global: &Global, args: &Detect) -> Result<u8, AppError> {
     };
     let checks = hwcheck_judge::detection::judge(&facts, &tables);
     let report = Report::new(facts, checks, args.output.strict);
-    common::print_report(&report, args.output.format);
+    common::print_report(&report, args.output.format, global.width);
     Ok(common::exit_code(report.verdict))
 }
 

@@ -260,17 +260,24 @@ fn check_map(checks: Vec<Check>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A human table of the changes (or "no differences").
-pub fn render_table(changes: &[Change], a_name: &str, b_name: &str) -> String {
+/// A human table of the changes (or "no differences"), wrapped to `width`.
+pub fn render_table(
+    changes: &[Change],
+    a_name: &str,
+    b_name: &str,
+    width: Option<usize>,
+) -> String {
     if changes.is_empty() {
-        return format!("no differences between {a_name} and {b_name}");
+        return hwcheck_render::wrap::wrap(
+            &format!("no differences between {a_name} and {b_name}"),
+            width,
+        );
     }
     let mut table = comfy_table::Table::new();
     table
         .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-        .set_width(hwcheck_render::TABLE_WIDTH)
-        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
         .set_header(vec!["section", "item", a_name, b_name]);
+    hwcheck_render::table::fit(&mut table, width);
     let absent = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_string());
     for c in changes {
         table.add_row(vec![
@@ -309,7 +316,7 @@ pub fn run(global: &Global, options: &Diff) -> Result<u8, AppError> {
     let (na, nb) = (a.display().to_string(), b.display().to_string());
     let out = match options.format {
         Format::Json => render_json(&changes, &na, &nb),
-        _ => render_table(&changes, &na, &nb),
+        _ => render_table(&changes, &na, &nb, global.width),
     };
     println!("{out}");
     Ok(if changes.is_empty() {
@@ -372,7 +379,7 @@ mod tests {
             (check.before.as_deref(), check.after.as_deref()),
             (Some("PASS"), Some("FAIL"))
         );
-        let table = render_table(&changes, "a.json", "b.json");
+        let table = render_table(&changes, "a.json", "b.json", Some(120));
         assert!(table.contains("550.107.02") && table.contains("difference(s)"));
         let json: serde_json::Value =
             serde_json::from_str(&render_json(&changes, "a", "b")).unwrap();
@@ -387,6 +394,6 @@ mod tests {
             checks: &[],
         };
         assert!(diff(&side, &side).is_empty());
-        assert!(render_table(&[], "a", "b").starts_with("no differences"));
+        assert!(render_table(&[], "a", "b", None).starts_with("no differences"));
     }
 }

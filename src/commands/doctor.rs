@@ -1,7 +1,7 @@
 //! The doctor: probe (or load facts), judge, render, exit code.
 
 use crate::commands::outputs;
-use crate::common::{color, exit_code, gather, AppError};
+use crate::common::{color, exit_code, gather_verified, AppError};
 use crate::options::{Doctor, Global};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::Report;
@@ -9,7 +9,7 @@ use hwcheck_model::check::Report;
 /// The doctor: probe (or load facts), judge, render, exit code.
 pub fn run(global: &Global, options: &Doctor) -> Result<u8, AppError> {
     let tables = Tables::load(global.tables.as_deref())?;
-    let facts = gather(global, &options.machine)?;
+    let facts = gather_verified(global, &options.machine, options.verify, &tables)?;
     let mut checks = hwcheck_judge::judge(&facts, &tables);
     let required = hwcheck_judge::requirements::judge(&options.requirements, &facts, &checks);
     checks.extend(required);
@@ -21,13 +21,13 @@ pub fn run(global: &Global, options: &Doctor) -> Result<u8, AppError> {
             let name = outputs::file_name(format).ok_or_else(|| {
                 AppError::Usage("--output-dir writes --format nfd, prometheus or json".into())
             })?;
-            let text = outputs::render(&report, format, options.nfd_expiry, false);
+            let text = outputs::render(&report, format, options.nfd_expiry, false, None);
             let path = outputs::write_atomically(dir, name, &text).map_err(AppError::Write)?;
             eprintln!("hwcheck: wrote {}", path.display());
         }
         None => println!(
             "{}",
-            outputs::render(&report, format, options.nfd_expiry, color()).trim_end()
+            outputs::render(&report, format, options.nfd_expiry, color(), global.width).trim_end()
         ),
     }
     Ok(exit_code(report.verdict))

@@ -3,6 +3,7 @@
 use super::explain_render::{self as render, Context, Finding};
 use crate::common::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Explain, Global, Machine};
+use hwcheck_compat::errors::ErrorTable;
 use hwcheck_compat::Tables;
 use hwcheck_judge::explain::{
     bound, explain, machine_status, no_driver, MachineStatus, MAX_INPUT_BYTES,
@@ -23,7 +24,8 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     }
     let bounded = bound(&input);
     let tables = Tables::load(global.tables.as_deref())?;
-    let matches = explain(bounded.text, &tables.errors);
+    let errors = ErrorTable::load(global.tables.as_deref())?;
+    let matches = explain(bounded.text, &errors);
     let (machine, checks) = match &args.machine {
         Some(machine) => machine_checks(global, machine, &tables)?,
         None => ("not checked".to_string(), None),
@@ -44,12 +46,12 @@ pub fn run(global: &Global, args: &Explain) -> Result<u8, AppError> {
     let ctx = Context {
         machine,
         truncated: bounded.truncated,
-        table_rows: tables.errors.rows.len(),
+        table_rows: errors.rows.len(),
         no_driver,
     };
     let out = match args.format {
         Format::Json => render::json(&findings, &ctx),
-        _ => render::text(&findings, &ctx),
+        _ => hwcheck_render::wrap::block(&render::text(&findings, &ctx), global.width),
     };
     println!("{out}");
     Ok(if findings.is_empty() && ctx.no_driver.is_none() {

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod doctor;
 pub mod explain;
 pub mod explain_render;
+pub mod fix;
 pub mod outputs;
 pub mod plan;
 pub mod summarize;

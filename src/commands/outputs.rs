@@ -27,12 +27,14 @@ pub fn stamp(report: &mut Report, now: SystemTime) {
     report.generated_at = Some(hwcheck_model::time::format_rfc3339(now));
 }
 
-/// `report` in `format`; an NFD file expires `nfd_expiry` after the report was made.
+/// `report` in `format`; an NFD file expires `nfd_expiry` after the report was made; the
+/// table wraps to `width`.
 pub fn render(
     report: &Report,
     format: Format,
     nfd_expiry: Option<Duration>,
     color: bool,
+    width: Option<usize>,
 ) -> String {
     match format {
         Format::Nfd => {
@@ -44,7 +46,7 @@ pub fn render(
             let expiry = nfd_expiry.map(|d| hwcheck_model::time::format_rfc3339(made + d));
             nfd::render(report, expiry.as_deref())
         }
-        other => hwcheck_render::render(report, other, color),
+        other => hwcheck_render::render(report, other, color, width),
     }
 }
 
@@ -122,11 +124,17 @@ mod tests {
     fn the_nfd_expiry_counts_from_the_report_time() {
         let mut report = Report::new(Default::default(), Vec::new(), false);
         report.generated_at = Some("2026-11-29T10:00:00Z".into());
-        let text = render(&report, Format::Nfd, Some(Duration::from_secs(1800)), false);
+        let text = render(
+            &report,
+            Format::Nfd,
+            Some(Duration::from_secs(1800)),
+            false,
+            None,
+        );
         assert!(
             text.contains("# +expiry-time=2026-11-29T10:30:00Z\n"),
             "{text}"
         );
-        assert!(!render(&report, Format::Nfd, None, false).contains("expiry"));
+        assert!(!render(&report, Format::Nfd, None, false, None).contains("expiry"));
     }
 }

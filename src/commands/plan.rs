@@ -37,7 +37,7 @@ pub fn run(global: &Global, options: &Plan) -> Result<u8, AppError> {
     let planned = plan(&spec, &host, disable_require, &tables);
     let out = match options.format {
         Format::Json => render_json(&spec, &host_line, &planned),
-        _ => render_text(&spec, &host_line, &planned),
+        _ => hwcheck_render::wrap::block(&render_text(&spec, &host_line, &planned), global.width),
     };
     println!("{out}");
     Ok(if planned.status == Status::Fail {

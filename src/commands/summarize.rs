@@ -10,10 +10,10 @@ use crate::common::{AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::Summarize;
 use hwcheck_model::facts::load::MAX_REPORT_BYTES;
 use hwcheck_model::fleet::{self, Digest, Loaded, Unreadable};
+use hwcheck_model::parallel::map_in_order;
 use hwcheck_render::Format;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 /// Most files read from all inputs together.
@@ -21,8 +21,8 @@ pub const MAX_FILES: usize = 1_000_000;
 /// gzip's first two bytes.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Reads the reports, prints the summary, returns the exit code.
-pub fn run(options: &Summarize) -> Result<u8, AppError> {
+/// Reads the reports, prints the summary (tables wrapped to `width`), returns the exit code.
+pub fn run(options: &Summarize, width: Option<usize>) -> Result<u8, AppError> {
     let (files, mut unreadable) = collect(&options.inputs);
     let results = read_all(&files);
     let mut reports = Vec::with_capacity(results.len());
@@ -53,7 +53,7 @@ pub fn run(options: &Summarize) -> Result<u8, AppError> {
     let text = match options.format {
         Format::Json => hwcheck_render::fleet::render_json(&summary),
         Format::Markdown => hwcheck_render::fleet::render_markdown(&summary),
-        _ => hwcheck_render::fleet::render_table(&summary, hwcheck_render::TABLE_WIDTH),
+        _ => hwcheck_render::fleet::render_table(&summary, width),
     };
     println!("{text}");
     Ok(if summary.verdicts.fail > 0 || !summary.stale.is_empty() {
@@ -114,28 +114,7 @@ fn read_all(files: &[PathBuf]) -> Vec<Result<Loaded, Unreadable>> {
         .map_or(1, |n| n.get())
         .clamp(1, 16)
         .min(files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, Result<Loaded, Unreadable>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = files.get(i) else { break };
-                        mine.push((i, read_one(path)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    map_in_order(files, threads, |path| read_one(path))
 }
 
 /// One file: bounded read, gunzip when gzipped, digest.

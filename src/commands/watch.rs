@@ -148,7 +148,7 @@ fn run_once(
     ];
     for (dir, format) in files {
         if let Some(dir) = dir {
-            let body = outputs::render(&report, format, options.nfd_expiry, false);
+            let body = outputs::render(&report, format, options.nfd_expiry, false, None);
             written.push(write(dir, format, &body)?);
         }
     }
@@ -232,6 +232,7 @@ mod tests {
             ort: None,
             reference_runtime: false,
             providers: vec![Provider::Cuda, Provider::Tensorrt],
+            width: None,
         };
         let args = child_args(&global, &watch(), Path::new("/w")).join(" ");
         assert_eq!(

@@ -11,11 +11,15 @@
 use hwcheck_model::check::{Check, CheckId, CheckKind, Status};
 use hwcheck_model::facts::ort::Provider;
 
-/// Sets `caused_by` on every FAIL, WARN or SKIP check that follows from another check's FAIL.
+/// Sets `caused_by` on every FAIL, WARN or SKIP check that follows from another check's FAIL
+/// (or from one of the WARNs that name a concrete cause, see [`WARN_CAUSES`]).
 pub fn link(checks: &mut [Check]) {
     let failed: Vec<(CheckId, String)> = checks
         .iter()
-        .filter(|c| c.status == Status::Fail)
+        .filter(|c| {
+            c.status == Status::Fail
+                || (c.status == Status::Warn && WARN_CAUSES.contains(&c.id.kind))
+        })
         .map(|c| (c.id.clone(), c.key()))
         .collect();
     for check in checks.iter_mut() {
@@ -33,6 +37,14 @@ pub fn link(checks: &mut [Check]) {
         }
     }
 }
+
+/// WARNs that are causes when a check downstream of them fails: a provider library whose
+/// dependencies the loader cannot find, two copies of a library, the TensorRT SDK missing.
+const WARN_CAUSES: [CheckKind; 3] = [
+    CheckKind::LibrariesLoadProblems,
+    CheckKind::LibrariesDuplicates,
+    CheckKind::TensorrtPresent,
+];
 
 /// A check that may cause another.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +95,11 @@ fn possible_causes(id: &CheckId) -> Vec<Upstream> {
             vec![SameInstall(K::OrtRuntime, None)]
         }
         K::OrtProvider => {
-            let mut causes = vec![
-                SameInstall(K::OrtRuntime, None),
+            let mut causes = vec![SameInstall(K::OrtRuntime, None)];
+            if id.provider_name() == Some(Provider::Tensorrt.short_name()) {
+                causes.push(Kind(K::TensorrtPresent));
+            }
+            causes.extend([
                 Kind(K::DriverCudaInit),
                 Kind(K::EnvironmentCudaVisibleDevices),
                 Kind(K::DriverNvml),
@@ -93,10 +108,7 @@ fn possible_causes(id: &CheckId) -> Vec<Upstream> {
                 SameInstall(K::OrtCompat, None),
                 Kind(K::LibrariesLoadProblems),
                 Kind(K::LibrariesDuplicates),
-            ];
-            if id.provider_name() == Some(Provider::Tensorrt.short_name()) {
-                causes.push(Kind(K::TensorrtPresent));
-            }
+            ]);
             causes
         }
         K::DetectionProvider => {
@@ -171,6 +183,28 @@ mod tests {
         let roots: Vec<String> = roots(&checks).map(Check::key).collect();
         assert_eq!(roots, ["cuda.forward_compat"]);
         assert_eq!(root_of(&checks[3], &checks).key(), "cuda.forward_compat");
+    }
+
+    #[test]
+    fn a_warning_that_names_a_cause_roots_the_failure_it_explains() {
+        // The H200 with cuBLASLt moved off the loader's path: the provider library's missing
+        // dependency is a WARN of the library scan, the CUDA session a FAIL.
+        let cuda = CheckId::provider(CheckKind::OrtProvider, Provider::Cuda, Install::First);
+        let trt = CheckId::provider(CheckKind::OrtProvider, Provider::Tensorrt, Install::First);
+        let mut checks = vec![
+            Check::warn(
+                CheckKind::LibrariesLoadProblems,
+                "libcublasLt.so.13 not found",
+            ),
+            Check::fail(cuda, "cannot load the CUDA provider"),
+            Check::warn(CheckKind::TensorrtPresent, "no TensorRT"),
+            Check::warn(trt, "TensorRT provider not usable"),
+            Check::warn(CheckKind::CudaForwardCompat, "a WARN that names no cause"),
+        ];
+        link(&mut checks);
+        assert_eq!(checks[1].caused_by, ["libraries.load_problems"]);
+        assert_eq!(checks[3].caused_by, ["tensorrt.present"]);
+        assert!(checks[4].caused_by.is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use hwcheck_compat::Tables;
 use hwcheck_kernels::{KernelImages, Support};
 use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::kernels::KernelImageFacts;
-use hwcheck_model::facts::{Code, Facts};
+use hwcheck_model::facts::{Code, Component, Facts};
 use std::collections::BTreeMap;
 
 const ID: CheckKind = CheckKind::KernelsImages;
@@ -192,16 +192,44 @@ fn no_image(k: &KernelImageFacts, device: &str, sm: &str) -> Check {
             "Install a {label} release that supports this GPU (its SASS list must include {sm}, or PTX for an older architecture), e.g. a newer version or the wheel for another CUDA major."
         ),
     };
-    if k.in_use {
-        Check::fail(ID, summary).with_fix(fix)
-    } else {
+    if !k.in_use {
         Check::warn(
             ID,
             format!("{summary} (nothing here loads this copy by default: not the loader's pick)"),
         )
         .with_fix(fix)
+    } else if vendor_library(k) {
+        Check::warn(
+            ID,
+            format!(
+                "{label}: its .nv_fatbin holds no kernel image for {device} (unconfirmed: NVIDIA's libraries can load kernels kept outside that section)"
+            ),
+        )
+        .with_fix(format!(
+            "Confirm with `cuobjdump --list-elf {}` (a {sm} line means it is fine) or by running a {label} call on this GPU; if it fails with \"no kernel image is available\", {}",
+            k.real_path.as_deref().unwrap_or(&k.path),
+            lowercase_first(&fix)
+        ))
+    } else {
+        Check::fail(ID, summary).with_fix(fix)
     }
     .with_source(APP_COMPAT)
+}
+
+/// NVIDIA's own CUDA libraries (cuBLAS, cuFFT, cuDNN, TensorRT…): their `.nv_fatbin` need not
+/// hold every kernel (seen on the H200: CUDA 13.0's cuFFT, which supports sm_90, carries a
+/// single sm_75 entry there), so a scan of it cannot prove a kernel image missing. The
+/// libraries hwcheck knows to keep all their kernels there are ONNX Runtime's providers and the
+/// frameworks' CUDA libraries.
+fn vendor_library(k: &KernelImageFacts) -> bool {
+    Component::ALL.iter().any(|c| c.label() == k.label)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_lowercase().chain(chars).collect::<String>()
+    })
 }
 
 /// A scan that stopped early or met malformed data cannot prove absence: FAIL becomes WARN.
@@ -254,208 +282,4 @@ fn unreadable_row(k: &KernelImageFacts) -> Check {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testkit::{tables, FactsBuilder};
-    use hwcheck_model::facts::ProbeError;
-
-    const ORT_CUDA: &str = "/opt/app/.venv/lib/python3.12/site-packages/onnxruntime/capi/libonnxruntime_providers_cuda.so";
-    const ORT_LABEL: &str = "ONNX Runtime CUDA provider";
-    /// What cuobjdump lists for onnxruntime-gpu 1.31.1's CUDA provider on the H200 box.
-    const ORT_131: [&str; 6] = ["sm_75", "sm_80", "sm_86", "sm_89", "sm_90a", "sm_120a"];
-
-    fn rows(facts: &Facts) -> Vec<Check> {
-        judge(facts, &tables())
-    }
-
-    fn one(facts: &Facts) -> Check {
-        let r = rows(facts);
-        assert_eq!(r.len(), 1, "{r:#?}");
-        r.into_iter().next().unwrap()
-    }
-
-    #[test]
-    fn h100_runs_sm90a_natively() {
-        let f = FactsBuilder::h100()
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &ORT_131)
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Pass, "{c:#?}");
-        assert!(
-            c.summary.contains("sm_90a SASS runs natively"),
-            "{}",
-            c.summary
-        );
-        assert_eq!(c.instance.as_deref(), Some(ORT_CUDA));
-        assert!(c.evidence.iter().any(|e| e.contains("sm_75 sm_80")));
-        assert!(c.sources.iter().any(|s| s == NVCC_TARGETS));
-    }
-
-    #[test]
-    fn sass_for_another_architecture_only_is_a_fail_with_the_error_predicted() {
-        // An sm_86-only build on an H100 (CC 9.0): no SASS of major 9, no PTX.
-        let f = FactsBuilder::h100()
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &["sm_80", "sm_86"])
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Fail);
-        assert!(c
-            .summary
-            .contains("no kernel image is available for execution on the device"));
-        let fix = c.fix.unwrap();
-        assert!(
-            fix.contains("sm_90") && fix.contains("onnxruntime-gpu"),
-            "{fix}"
-        );
-    }
-
-    #[test]
-    fn a_variant_runs_only_on_its_exact_capability() {
-        // sm_90a serves the H100 but not a B200 (10.0); sm_120a not an RTX PRO 6000 at 12.1.
-        let f = FactsBuilder::h100()
-            .no_gpus()
-            .gpu("NVIDIA B200", Some("10.0"))
-            .gpu("NVIDIA H100 80GB HBM3", Some("9.0"))
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &["sm_90a", "sm_120a"])
-            .build();
-        let r = rows(&f);
-        assert_eq!(r.len(), 2);
-        let by_cc = |cc: &str| {
-            r.iter()
-                .find(|c| c.instance.as_deref() == Some(&format!("{ORT_CUDA} (CC {cc})")))
-                .unwrap()
-        };
-        assert_eq!(by_cc("9.0").status, Status::Pass);
-        assert_eq!(by_cc("10.0").status, Status::Fail);
-        assert!(by_cc("10.0").summary.contains("GPU 0 (NVIDIA B200)"));
-    }
-
-    #[test]
-    fn only_older_ptx_is_a_jit_warning() {
-        let f = FactsBuilder::h100()
-            .kernel_lib(
-                "/usr/lib/libfoo_cuda.so",
-                "cuBLASLt",
-                true,
-                &["sm_80", "compute_80"],
-            )
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Warn);
-        assert!(
-            c.summary.contains("JIT-compiles its compute_80 PTX"),
-            "{}",
-            c.summary
-        );
-        let fix = c.fix.unwrap();
-        assert!(
-            fix.contains("CUDA_CACHE_MAXSIZE") && fix.contains("sm_90"),
-            "{fix}"
-        );
-        assert!(c.sources.iter().any(|s| s == ENV_VARS));
-    }
-
-    #[test]
-    fn a_copy_nothing_loads_only_warns() {
-        let f = FactsBuilder::h100()
-            .kernel_lib(
-                "/usr/local/cuda-11.0/lib64/libcublasLt.so.11",
-                "cuBLASLt",
-                false,
-                &["sm_80"],
-            )
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Warn);
-        assert!(c.summary.contains("not the loader's pick"));
-    }
-
-    #[test]
-    fn gpus_sharing_a_capability_are_judged_once() {
-        let f = FactsBuilder::h100()
-            .gpu("NVIDIA H100 80GB HBM3", Some("9.0"))
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &ORT_131)
-            .build();
-        let c = one(&f);
-        assert!(c
-            .summary
-            .contains("GPU 0 (NVIDIA H100 80GB HBM3), GPU 1 (NVIDIA H100 80GB HBM3)"));
-        assert_eq!(c.instance.as_deref(), Some(ORT_CUDA));
-    }
-
-    #[test]
-    fn capability_from_the_gpu_table_when_nvml_did_not_say() {
-        let f = FactsBuilder::h100()
-            .edit_gpu(0, |g| g.compute_capability = None)
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &["sm_80"])
-            .build();
-        assert_eq!(one(&f).status, Status::Fail);
-    }
-
-    #[test]
-    fn no_gpu_or_no_library_skips() {
-        let f = FactsBuilder::cpu_only()
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &ORT_131)
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Skip);
-        assert!(c.evidence[0].contains("sm_120a"));
-        let c = one(&FactsBuilder::h100().build());
-        assert_eq!(c.status, Status::Skip);
-        assert!(c.summary.contains("no CUDA library carrying GPU code"));
-        // A library without device code is listed in the facts, never judged.
-        let f = FactsBuilder::h100()
-            .kernel_lib("/usr/lib/libcudnn.so.9", "cuDNN", true, &[])
-            .edit_kernel_lib("/usr/lib/libcudnn.so.9", |k| {
-                k.error = Some(ProbeError::new(
-                    Code::NoDeviceCode,
-                    "no CUDA fatbin section",
-                ))
-            })
-            .build();
-        assert_eq!(one(&f).status, Status::Skip);
-    }
-
-    #[test]
-    fn an_incomplete_scan_cannot_prove_absence() {
-        let f = FactsBuilder::h100()
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &["sm_80"])
-            .edit_kernel_lib(ORT_CUDA, |k| k.truncated = true)
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Warn);
-        assert!(c.summary.contains("unconfirmed"));
-        assert!(c.evidence.iter().any(|e| e.contains("scan incomplete")));
-    }
-
-    #[test]
-    fn an_unreadable_library_in_use_warns() {
-        let f = FactsBuilder::h100()
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &[])
-            .edit_kernel_lib(ORT_CUDA, |k| {
-                k.error = Some(ProbeError::new(
-                    Code::MalformedElf,
-                    "malformed ELF file: bad",
-                ))
-            })
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Warn);
-        assert!(c
-            .summary
-            .contains("could not be read (malformed ELF file: bad)"));
-    }
-
-    #[test]
-    fn unknown_target_names_are_shown_not_trusted() {
-        let f = FactsBuilder::h100()
-            .kernel_lib(ORT_CUDA, ORT_LABEL, true, &["sm_90", "sm_9x"])
-            .build();
-        let c = one(&f);
-        assert_eq!(c.status, Status::Pass);
-        assert!(c
-            .evidence
-            .iter()
-            .any(|e| e == "unrecognised targets: sm_9x"));
-    }
-}
+mod tests;

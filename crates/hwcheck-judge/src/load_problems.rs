@@ -40,9 +40,12 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
         .min()
         .unwrap_or(Status::Warn);
     let lines: Vec<String> = broken.iter().map(|(l, p)| describe(l, p)).collect();
-    let mut fixes: Vec<&str> = Vec::new();
-    for (_, p) in &broken {
-        let fix = fix_for(&p.code);
+    let mut fixes: Vec<String> = Vec::new();
+    for (l, p) in &broken {
+        let fix = match missing_dependency(l, p) {
+            Some(dep) => dependency_fix(dep, facts),
+            None => fix_for(&p.code).to_string(),
+        };
         if !fixes.contains(&fix) {
             fixes.push(fix);
         }
@@ -91,6 +94,38 @@ fn describe(lib: &LibraryFacts, problem: &ProbeError) -> String {
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or_default();
     line.chars().take(300).collect()
+}
+
+/// The library the loader could not find when `lib` failed to load because of it: glibc's
+/// "libcublasLt.so.13: cannot open shared object file" names a dependency, not the file itself.
+fn missing_dependency<'a>(lib: &LibraryFacts, problem: &'a ProbeError) -> Option<&'a str> {
+    if problem.code != Code::DlopenFailed {
+        return None;
+    }
+    let (name, rest) = problem
+        .message
+        .split_once(": cannot open shared object file")?;
+    let name = name.rsplit([' ', ':']).next().unwrap_or(name).trim();
+    let own = lib.path.rsplit('/').next().unwrap_or(&lib.path);
+    (!name.is_empty() && name != own && !rest.is_empty()).then_some(name)
+}
+
+/// Where a missing dependency is on disk (the copies the library scan found), as a fix.
+fn dependency_fix(dep: &str, facts: &Facts) -> String {
+    let dirs: Vec<&str> = facts
+        .libraries
+        .iter()
+        .filter(|l| l.path.rsplit('/').next() == Some(dep) && l.problem.is_none())
+        .filter_map(|l| l.path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    match dirs.first() {
+        Some(dir) => format!(
+            "A library it needs, {dep}, is not on the loader's search path, but a copy is in {dir}: add that directory to LD_LIBRARY_PATH (or to ld.so.conf and run ldconfig)."
+        ),
+        None => format!(
+            "A library it needs, {dep}, is not installed where the loader looks: install it (the same CUDA major as the library that needs it) or add its directory to LD_LIBRARY_PATH."
+        ),
+    }
 }
 
 /// What to do about one kind of problem.
@@ -180,6 +215,36 @@ mod tests {
             Status::Warn,
             "a loader error may be the child's, not the program's"
         );
+    }
+
+    #[test]
+    fn a_missing_dependency_points_at_the_copy_on_disk() {
+        const PIP: &str = "/venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublasLt.so.13";
+        let b = with_problem(
+            true,
+            "dlopen_failed",
+            "libcublasLt.so.13: cannot open shared object file: No such file or directory",
+        )
+        .lib(Component::CublasLt, PIP, "13.1");
+        let fix = run(b).fix.unwrap();
+        assert!(
+            fix.contains("libcublasLt.so.13, is not on the loader's search path"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("/venv/lib/python3.12/site-packages/nvidia/cu13/lib"),
+            "{fix}"
+        );
+        assert!(!fix.contains("not the library its name says"), "{fix}");
+        let alone = with_problem(
+            true,
+            "dlopen_failed",
+            "libcublasLt.so.13: cannot open shared object file: No such file or directory",
+        );
+        assert!(run(alone)
+            .fix
+            .unwrap()
+            .contains("is not installed where the loader looks"));
     }
 
     #[test]

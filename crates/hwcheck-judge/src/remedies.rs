@@ -15,10 +15,12 @@
 
 use crate::environment::valid_visible_entries;
 use crate::stack;
-use hwcheck_model::check::{Check, CheckKind, EnvChange, Install, Remedy, Status};
+use hwcheck_model::check::{Check, CheckKind, EnvChange, Remedy, Status};
 use hwcheck_model::env_vars::{CUDA_VISIBLE_DEVICES, LD_LIBRARY_PATH, ORT_DYLIB_PATH};
 use hwcheck_model::facts::ort::{OrtInstall, OrtSource, Provider};
+use hwcheck_model::facts::remedy::{SKIPPED_VERIFY_FLAG, SKIPPED_VERIFY_QUICK};
 use hwcheck_model::facts::{Code, Component, Facts, FoundVia, LibraryFacts};
+use hwcheck_model::remedy::NOT_VERIFIED;
 
 /// Sets `remedy` on every FAIL or WARN check an environment change should fix.
 pub fn propose(facts: &Facts, checks: &mut [Check]) {
@@ -39,6 +41,32 @@ pub fn propose(facts: &Facts, checks: &mut [Check]) {
             CheckKind::OrtProvider => provider_remedy(facts, check),
             _ => None,
         };
+        let key = check.key();
+        if let Some(remedy) = check.remedy.as_mut() {
+            attach_outcome(facts, &key, remedy);
+        }
+    }
+}
+
+/// Gives `remedy` the outcome of its trial for the check `key` (`facts.remedy_trials`), or
+/// says why it was not verified.
+fn attach_outcome(facts: &Facts, key: &str, remedy: &mut Remedy) {
+    let trial = facts
+        .remedy_trials
+        .iter()
+        .find(|t| t.changes == remedy.changes && t.checks.iter().any(|k| k == key));
+    match trial {
+        Some(trial) => remedy.adopt(trial),
+        None => {
+            let skipped = facts
+                .skipped
+                .iter()
+                .find(|s| *s == SKIPPED_VERIFY_QUICK || *s == SKIPPED_VERIFY_FLAG);
+            remedy.outcome = Some(match skipped {
+                Some(why) => format!("not verified: {why}"),
+                None => NOT_VERIFIED.to_string(),
+            });
+        }
     }
 }
 
@@ -127,20 +155,9 @@ fn visible_devices(facts: &Facts) -> Option<Remedy> {
     Some(Remedy::new(vec![change]))
 }
 
-/// The install a per-install check id is about.
-fn install_of(facts: &Facts, install: Install) -> Option<&OrtInstall> {
-    facts
-        .ort
-        .installs
-        .iter()
-        .enumerate()
-        .find(|(i, inst)| Install::at(*i, inst.is_reference) == install)
-        .map(|(_, inst)| inst)
-}
-
 fn provider_remedy(facts: &Facts, check: &Check) -> Option<Remedy> {
     let provider = Provider::from_short_name(check.id.provider_name()?)?;
-    let install = install_of(facts, check.id.install)?;
+    let install = facts.ort.install(check.id.install)?;
     let probe = install.providers.iter().find(|p| p.provider == provider)?;
     let error = probe.error.as_ref()?;
     if error.code == Code::ProviderNotBuilt {

@@ -12,8 +12,13 @@ fn judged(facts: &Facts) -> Vec<Check> {
     crate::judge(facts, &tables())
 }
 
-fn remedy<'a>(checks: &'a [Check], id: &str) -> Option<&'a Remedy> {
-    only(checks, id).remedy.as_ref()
+/// The remedy of check `id`, without its outcome (each test here proposes; trials are tested
+/// at the end).
+fn remedy(checks: &[Check], id: &str) -> Option<Remedy> {
+    only(checks, id)
+        .remedy
+        .as_ref()
+        .map(|r| Remedy::new(r.changes.clone()))
 }
 
 fn remove(dir: &str) -> EnvChange {
@@ -38,8 +43,11 @@ fn an_old_compat_libcuda_first_on_the_path_is_taken_off_it() {
         .build();
     let checks = judged(&facts);
     let expected = Remedy::new(vec![remove("/usr/local/cuda-13.0/compat")]);
-    assert_eq!(remedy(&checks, "cuda.forward_compat"), Some(&expected));
-    assert_eq!(remedy(&checks, "driver.cuda_init"), Some(&expected));
+    assert_eq!(
+        remedy(&checks, "cuda.forward_compat"),
+        Some(expected.clone())
+    );
+    assert_eq!(remedy(&checks, "driver.cuda_init"), Some(expected.clone()));
     // Nothing else in the report claims an environment fix.
     let others = checks
         .iter()
@@ -61,7 +69,7 @@ fn an_entry_with_a_trailing_slash_or_through_ld_so_conf_is_handled() {
     let checks = judged(&facts);
     assert_eq!(
         remedy(&checks, "cuda.forward_compat"),
-        Some(&Remedy::new(vec![remove("/usr/local/cuda-13.0/compat/")]))
+        Some(Remedy::new(vec![remove("/usr/local/cuda-13.0/compat/")]))
     );
     // Picked through the loader's configuration, not LD_LIBRARY_PATH: no environment fix.
     let facts = FactsBuilder::h100()
@@ -93,9 +101,9 @@ fn cuda_visible_devices_is_unset_or_corrected() {
     }]);
     assert_eq!(
         remedy(&checks, "environment.cuda_visible_devices"),
-        Some(&unset)
+        Some(unset.clone())
     );
-    assert_eq!(remedy(&checks, "driver.cuda_init"), Some(&unset));
+    assert_eq!(remedy(&checks, "driver.cuda_init"), Some(unset.clone()));
 
     // "7,0": 7 is beyond the one GPU, CUDA stops reading there; keep the valid 0.
     let facts = FactsBuilder::h100()
@@ -109,9 +117,9 @@ fn cuda_visible_devices_is_unset_or_corrected() {
     }]);
     assert_eq!(
         remedy(&checks, "environment.cuda_visible_devices"),
-        Some(&set)
+        Some(set.clone())
     );
-    assert_eq!(remedy(&checks, "driver.cuda_init"), Some(&set));
+    assert_eq!(remedy(&checks, "driver.cuda_init"), Some(set.clone()));
 
     let fine = judged(
         &FactsBuilder::h100()
@@ -171,7 +179,7 @@ fn libraries_hidden_from_the_loader_are_put_first_on_the_path() {
     let checks = judged(&with_ort(b.clone(), vec![install]));
     assert_eq!(
         remedy(&checks, "ort.provider.cuda"),
-        Some(&Remedy::new(vec![
+        Some(Remedy::new(vec![
             prepend(&format!("{SITE}/nvidia/cu13/lib")),
             prepend(&format!("{SITE}/nvidia/cudnn/lib")),
         ]))
@@ -210,10 +218,50 @@ fn a_cpu_only_build_first_points_to_the_gpu_build() {
     assert_eq!(only(&checks, "ort.provider.cuda").status, Status::Warn);
     assert_eq!(
         remedy(&checks, "ort.provider.cuda"),
-        Some(&Remedy::new(vec![EnvChange::Set {
+        Some(Remedy::new(vec![EnvChange::Set {
             name: ORT_DYLIB_PATH.into(),
             value: GPU_ORT.into(),
         }]))
     );
     assert_eq!(remedy(&checks, "ort.provider.cuda.install2"), None);
+}
+
+#[test]
+fn a_remedy_takes_its_trials_outcome_or_says_why_it_was_not_verified() {
+    let mut facts = FactsBuilder::h100()
+        .compat_first(COMPAT)
+        .cuinit(Some(("CUDA_ERROR_SYSTEM_DRIVER_MISMATCH", 803)), 0)
+        .build();
+    let untried = judged(&facts);
+    let r = only(&untried, "driver.cuda_init").remedy.clone().unwrap();
+    assert_eq!(r.outcome.as_deref(), Some(NOT_VERIFIED));
+    assert_eq!(r.verified, None);
+
+    facts.skipped.push(SKIPPED_VERIFY_QUICK.to_string());
+    let quick = judged(&facts);
+    let r = only(&quick, "cuda.forward_compat").remedy.clone().unwrap();
+    assert_eq!(
+        r.outcome.as_deref(),
+        Some("not verified: remedy verification: skipped by --quick")
+    );
+
+    let trial = hwcheck_model::facts::remedy::RemedyTrial::new(
+        vec!["driver.cuda_init".into()],
+        &r,
+        "cuInit",
+        Some(true),
+        "cuInit succeeds (1 device(s))",
+    );
+    facts.remedy_trials.push(trial);
+    let tried = judged(&facts);
+    let r = only(&tried, "driver.cuda_init").remedy.clone().unwrap();
+    assert!(r.is_verified());
+    assert_eq!(
+        r.outcome.as_deref(),
+        Some("verified: with LD_LIBRARY_PATH without /usr/local/cuda-13.0/compat, cuInit succeeds (1 device(s))")
+    );
+    // The trial names the check it was run for: another check with the same change keeps its
+    // own state.
+    let other = only(&tried, "cuda.forward_compat").remedy.clone().unwrap();
+    assert_eq!(other.verified, None);
 }

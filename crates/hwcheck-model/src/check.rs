@@ -2,6 +2,7 @@
 
 pub use crate::area::Area;
 pub use crate::check_id::{CheckId, CheckKind, Install};
+pub use crate::facts::remedy::EnvChange;
 use crate::facts::Facts;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -79,38 +80,6 @@ pub struct Remedy {
     /// What the re-run showed, in one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
-}
-
-/// One change of an environment variable.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum EnvChange {
-    /// Set `name` to `value`.
-    Set {
-        /// Variable name.
-        name: String,
-        /// New value.
-        value: String,
-    },
-    /// Unset `name`.
-    Unset {
-        /// Variable name.
-        name: String,
-    },
-    /// Remove the directory `dir` from the colon-separated list `name`.
-    RemoveFromList {
-        /// Variable name (e.g. `LD_LIBRARY_PATH`).
-        name: String,
-        /// The directory to remove.
-        dir: String,
-    },
-    /// Put the directory `dir` first in the colon-separated list `name`.
-    Prepend {
-        /// Variable name (e.g. `LD_LIBRARY_PATH`).
-        name: String,
-        /// The directory to add.
-        dir: String,
-    },
 }
 
 impl Check {

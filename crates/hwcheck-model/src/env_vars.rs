@@ -41,6 +41,8 @@ pub const KUBERNETES_SERVICE_HOST: &str = "KUBERNETES_SERVICE_HOST";
 pub const CONTAINER: &str = "container";
 /// Disables colour in the table output.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The width text output wraps to (at least 80), over the terminal's own.
+pub const COLUMNS: &str = "COLUMNS";
 /// Where temporary files go (the bundled model is written there while it runs).
 pub const TMPDIR: &str = "TMPDIR";
 /// Per-user cache root (the reference ONNX Runtime is looked for under it).
@@ -52,6 +54,9 @@ pub const HWCHECK_REFERENCE_ORT: &str = "HWCHECK_REFERENCE_ORT";
 pub const HWCHECK_NODE_NAME: &str = "HWCHECK_NODE_NAME";
 /// Test hook (only in builds with the `test-hooks` feature): makes an ORT child probe hang.
 pub const HWCHECK_TEST_HANG_PROBE: &str = "HWCHECK_TEST_HANG_PROBE";
+/// Test hook (only in builds with the `test-hooks` feature): a provider (short name) whose
+/// session loads its provider library, then runs on the CPU.
+pub const HWCHECK_TEST_PROVIDER_LIBRARY: &str = "HWCHECK_TEST_PROVIDER_LIBRARY";
 
 /// Variables copied into reports (values verbatim). Anything not listed is never recorded.
 pub const RECORDED: &[&str] = &[

@@ -15,6 +15,7 @@ pub mod check_id;
 pub mod env_vars;
 pub mod facts;
 pub mod fleet;
+pub mod parallel;
 pub mod read;
 pub mod remedy;
 pub mod require_cuda;

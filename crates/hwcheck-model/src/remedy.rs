@@ -1,13 +1,13 @@
-//! Environment changes a remedy consists of: applying them to an environment map, and saying
-//! them in words.
+//! Environment changes a remedy consists of: applying them to an environment map, saying them
+//! in words, and the outcome of re-running a failing probe with them.
 
 use crate::check::{EnvChange, Remedy};
+use crate::facts::remedy::RemedyTrial;
 use std::collections::BTreeMap;
 
-/// Outcome of a remedy when the report was re-judged from a saved one (nothing can be re-run).
-pub const NOT_VERIFIED_SAVED: &str = "not verified (re-judged from a saved report)";
-/// Outcome of a remedy under `--quick` (hwcheck re-runs no probe).
-pub const NOT_VERIFIED_QUICK: &str = "not verified (--quick re-runs no probe)";
+/// Outcome of a remedy no trial is recorded for (a report saved before verification existed,
+/// or a run that verifies nothing, such as `watch`).
+pub const NOT_VERIFIED: &str = "not verified: no re-run recorded";
 
 impl EnvChange {
     /// The variable it changes.
@@ -43,11 +43,21 @@ impl EnvChange {
 
     /// The change as an instruction: "remove /usr/local/cuda/compat from LD_LIBRARY_PATH".
     pub fn describe(&self) -> String {
+        self.describe_quoted(str::to_string)
+    }
+
+    /// [`EnvChange::describe`] with each name, value and directory passed through `quote`
+    /// (Markdown puts them in code spans).
+    pub fn describe_quoted(&self, quote: impl Fn(&str) -> String) -> String {
         match self {
-            EnvChange::Set { name, value } => format!("set {name}={value}"),
-            EnvChange::Unset { name } => format!("unset {name}"),
-            EnvChange::RemoveFromList { name, dir } => format!("remove {dir} from {name}"),
-            EnvChange::Prepend { name, dir } => format!("put {dir} first on {name}"),
+            EnvChange::Set { name, value } => format!("set {}", quote(&format!("{name}={value}"))),
+            EnvChange::Unset { name } => format!("unset {}", quote(name)),
+            EnvChange::RemoveFromList { name, dir } => {
+                format!("remove {} from {}", quote(dir), quote(name))
+            }
+            EnvChange::Prepend { name, dir } => {
+                format!("put {} first on {}", quote(dir), quote(name))
+            }
         }
     }
 
@@ -87,16 +97,51 @@ impl Remedy {
         join(self.changes.iter().map(EnvChange::describe))
     }
 
+    /// [`Remedy::describe`] with names, values and directories passed through `quote`.
+    pub fn describe_quoted(&self, quote: impl Fn(&str) -> String) -> String {
+        join(self.changes.iter().map(|c| c.describe_quoted(&quote)))
+    }
+
     /// The changed environment as a condition: "LD_LIBRARY_PATH without …".
     pub fn condition(&self) -> String {
         join(self.changes.iter().map(EnvChange::condition))
     }
 
-    /// Records what re-running the failing probe with the changes showed.
-    pub fn record(&mut self, helped: bool, what: &str) {
-        let verdict = if helped { "verified" } else { "did not help" };
-        self.verified = Some(helped);
-        self.outcome = Some(format!("{verdict}: with {}, {what}", self.condition()));
+    /// Takes the verdict and outcome of a trial of this remedy.
+    pub fn adopt(&mut self, trial: &RemedyTrial) {
+        self.verified = trial.verified;
+        self.outcome = Some(trial.outcome.clone());
+    }
+
+    /// Whether re-running the failing probe with the changes made it succeed.
+    pub fn is_verified(&self) -> bool {
+        self.verified == Some(true)
+    }
+}
+
+impl RemedyTrial {
+    /// The trial of `remedy` for `checks`: `verified` as in [`RemedyTrial::verified`], `what`
+    /// what the re-run of `rerun` showed ("cuInit succeeds (1 device(s))") or, when it did not
+    /// run, why ("the child timed out after 5 s").
+    pub fn new(
+        checks: Vec<String>,
+        remedy: &Remedy,
+        rerun: &str,
+        verified: Option<bool>,
+        what: &str,
+    ) -> Self {
+        let outcome = match verified {
+            Some(true) => format!("verified: with {}, {what}", remedy.condition()),
+            Some(false) => format!("did not help: with {}, {what}", remedy.condition()),
+            None => format!("not run: {what}"),
+        };
+        Self {
+            checks,
+            changes: remedy.changes.clone(),
+            rerun: rerun.to_string(),
+            verified,
+            outcome,
+        }
     }
 }
 
@@ -185,8 +230,16 @@ mod tests {
             r.describe(),
             "unset CUDA_VISIBLE_DEVICES; set ORT_DYLIB_PATH=/gpu/libonnxruntime.so"
         );
-        r.record(false, "cuInit still fails: CUDA_ERROR_NO_DEVICE");
+        let trial = RemedyTrial::new(
+            vec!["driver.cuda_init".into()],
+            &r,
+            "cuInit",
+            Some(false),
+            "cuInit still fails: CUDA_ERROR_NO_DEVICE",
+        );
+        r.adopt(&trial);
         assert_eq!(r.verified, Some(false));
+        assert!(!r.is_verified());
         assert_eq!(
             r.outcome.as_deref(),
             Some("did not help: with CUDA_VISIBLE_DEVICES unset; ORT_DYLIB_PATH=/gpu/libonnxruntime.so, cuInit still fails: CUDA_ERROR_NO_DEVICE")

@@ -46,6 +46,15 @@ struct CuInitArg {
 
 /// Runs cuInit in a child; `None` when no libcuda can be found.
 pub fn probe(ctx: &SystemContext) -> Option<CudaDriverApiFacts> {
+    probe_in(ctx, &[])
+}
+
+/// [`probe`] with variables set (`Some`) or removed (`None`) for the child (a remedy's
+/// environment; `ctx.env` must already have them for the emulated loader search).
+pub fn probe_in(
+    ctx: &SystemContext,
+    child_env: &[(String, Option<String>)],
+) -> Option<CudaDriverApiFacts> {
     let found = driver_library(ctx, LIBCUDA);
     let pick = match &found {
         Some(DriverLibrary::Picked(p)) => Some(p.clone()),
@@ -59,7 +68,9 @@ pub fn probe(ctx: &SystemContext) -> Option<CudaDriverApiFacts> {
         return None;
     };
     let arg = CuInitArg { library };
-    let run = ChildProbe::new(CHILD_KIND, &arg, ctx.timeout).run::<CudaDriverApiFacts>();
+    let run = ChildProbe::new(CHILD_KIND, &arg, ctx.timeout)
+        .envs(child_env)
+        .run::<CudaDriverApiFacts>();
     Some(match run {
         Ok(mut facts) => {
             facts.library_path = facts.library_path.map(|p| shown_path(ctx, Path::new(&p)));

@@ -107,7 +107,8 @@ impl ChildFailure {
 pub struct ChildProbe {
     kind: String,
     arg: String,
-    env: Vec<(String, String)>,
+    /// Variables set (`Some`) or removed (`None`) for the child only.
+    env: Vec<(String, Option<String>)>,
     timeout: Duration,
 }
 
@@ -124,7 +125,14 @@ impl ChildProbe {
 
     /// Sets an environment variable for the child only (e.g. LD_LIBRARY_PATH for one test).
     pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.env.push((key.to_string(), value.to_string()));
+        self.env.push((key.to_string(), Some(value.to_string())));
+        self
+    }
+
+    /// Sets (`Some`) or removes (`None`) each variable for the child only: the environment a
+    /// remedy is verified in (the loader reads LD_LIBRARY_PATH when the child starts).
+    pub fn envs(mut self, changes: &[(String, Option<String>)]) -> Self {
+        self.env.extend(changes.iter().cloned());
         self
     }
 
@@ -134,7 +142,10 @@ impl ChildProbe {
         let mut cmd = Command::new(exe);
         cmd.arg(PROBE_SUBCOMMAND).arg(&self.kind).arg(&self.arg);
         for (k, v) in &self.env {
-            cmd.env(k, v);
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
         }
         let captured = run_with_timeout(cmd, self.timeout)?;
         decode_result(&captured)

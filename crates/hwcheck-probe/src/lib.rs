@@ -40,8 +40,11 @@ pub mod security;
 pub(crate) mod testing;
 pub mod toolkit_roots;
 pub mod toolkits;
+pub mod verify;
 
 use crate::context::SystemContext;
+use hwcheck_model::facts::detection::DetectionFacts;
+use hwcheck_model::facts::ort::{OrtFacts, OrtInstall};
 use hwcheck_model::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -86,7 +89,9 @@ pub fn gather(ctx: &SystemContext) -> Facts {
         // cuInit initialises the whole driver stack (a few hundred ms on an H100): not --quick.
         let cuda = s.spawn(|| timed(|| (!ctx.quick).then(|| cuda_driver::probe(ctx))));
         let libs = s.spawn(|| timed(|| libs::probe(ctx)));
-        let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| ort::probe(ctx))));
+        // Detection starts on each provider as soon as its session opened, alongside the other
+        // providers' probes: the CUDA detector's cold start is most of a full run.
+        let ort = s.spawn(|| timed(|| (!ctx.quick).then(|| probe_ort_and_detect(ctx))));
         facts.host = record(&mut ms, "host", timed(|| host::probe(ctx)));
         facts.platform = record(
             &mut ms,
@@ -115,7 +120,10 @@ pub fn gather(ctx: &SystemContext) -> Facts {
         let libraries = facts.libraries.clone();
         let kernels = s.spawn(move || timed(|| kernels::probe(ctx, &libraries)));
         match record(&mut ms, "onnxruntime", ort.join().unwrap_or_default()) {
-            Some(ort) => facts.ort = ort,
+            Some((ort, detection)) => {
+                facts.ort = ort;
+                facts.detection = detection.unwrap_or_default();
+            }
             None => facts
                 .skipped
                 .push("ONNX Runtime sessions and detection: skipped by --quick".to_string()),
@@ -141,23 +149,33 @@ pub fn gather(ctx: &SystemContext) -> Facts {
             asked.join(", ")
         ));
     }
-    if ctx.quick {
-        // already noted with the ORT skip above
-    } else if ctx.options.no_detect {
+    if !ctx.quick && ctx.options.no_detect {
         facts
             .skipped
             .push("person detection: skipped by --no-detect".to_string());
-    } else {
-        facts.detection = record(
-            &mut ms,
-            "detection",
-            timed(|| detection::probe(ctx, &facts.ort)),
-        );
     }
     facts.security = record(&mut ms, "security", timed(|| security::probe(ctx, &facts)));
     ms.insert("total".to_string(), millis(started));
     facts.probe_ms = ms;
     facts
+}
+
+/// The ORT probe, with the detector run on each provider as soon as its session opened (unless
+/// `--no-detect`); `None` for detection when it was not asked for.
+fn probe_ort_and_detect(ctx: &SystemContext) -> (OrtFacts, Option<DetectionFacts>) {
+    if ctx.options.no_detect {
+        return (ort::probe(ctx), None);
+    }
+    match detection::Prepared::new(ctx) {
+        Ok(prepared) => {
+            let detect = |install: &OrtInstall, provider| {
+                prepared.run(&detection::target_of(ctx, install, provider))
+            };
+            let (ort, runs) = ort::probe_then(ctx, &detect);
+            (ort, Some(prepared.finish(runs)))
+        }
+        Err(not_run) => (ort::probe(ctx), Some(not_run)),
+    }
 }
 
 /// A probe's result and its wall time in milliseconds.

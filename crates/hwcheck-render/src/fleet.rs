@@ -142,10 +142,13 @@ fn headline(s: &FleetSummary) -> String {
     )
 }
 
-/// The summary as text tables `width` columns wide.
-pub fn render_table(s: &FleetSummary, width: u16) -> String {
-    use comfy_table::{presets, ContentArrangement, Table};
-    let mut out = vec![format!("hwcheck fleet — {}", headline(s))];
+/// The summary as text tables wrapped to `width` columns (`None`: no wrapping).
+pub fn render_table(s: &FleetSummary, width: Option<usize>) -> String {
+    use comfy_table::{presets, Table};
+    let mut out = vec![crate::wrap::wrap(
+        &format!("hwcheck fleet — {}", headline(s)),
+        width,
+    )];
     for sec in sections(s) {
         out.push(String::new());
         out.push(sec.title.clone());
@@ -157,9 +160,8 @@ pub fn render_table(s: &FleetSummary, width: u16) -> String {
         table
             .load_preset(presets::UTF8_FULL_CONDENSED)
             .force_no_tty()
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width)
             .set_header(sec.header.clone());
+        crate::table::fit(&mut table, width);
         for row in &sec.rows {
             table.add_row(row.clone());
         }
@@ -234,7 +236,7 @@ mod tests {
 
     #[test]
     fn text_leads_with_the_counts_and_ranks_causes() {
-        let text = render_table(&summary(), 100);
+        let text = render_table(&summary(), Some(100));
         assert!(
             text.starts_with("hwcheck fleet — 3 nodes: 1 OK, 2 FAIL, 1 stale, 25 unreadable files")
         );

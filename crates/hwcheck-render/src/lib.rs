@@ -10,18 +10,18 @@
 )]
 #![warn(missing_docs)]
 
+pub mod clean;
 pub mod fleet;
 pub mod json;
 pub mod junit;
+pub mod layout;
 pub mod markdown;
 pub mod nfd;
 pub mod prometheus;
 pub mod table;
+pub mod wrap;
 
 use hwcheck_model::check::{Report, Verdict};
-
-/// Width of the table output, in columns. Fixed so that piped output and logs stay stable.
-pub const TABLE_WIDTH: u16 = 120;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,10 +40,11 @@ pub enum Format {
     Prometheus,
 }
 
-/// Renders `report` in `format`; `color` only affects the table.
-pub fn render(report: &Report, format: Format, color: bool) -> String {
+/// Renders `report` in `format`; `color` and `width` (columns to wrap to, `None`: no wrapping)
+/// only affect the table.
+pub fn render(report: &Report, format: Format, color: bool, width: Option<usize>) -> String {
     match format {
-        Format::Table => table::render(report, color, TABLE_WIDTH),
+        Format::Table => table::render(report, color, width),
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Junit => junit::render(report),
@@ -137,8 +138,8 @@ mod tests {
     fn every_format_renders_the_verdict() {
         let report = fixtures::report();
         for format in [Format::Table, Format::Markdown] {
-            assert!(render(&report, format, false).contains(&counts_text(&report)));
+            assert!(render(&report, format, false, Some(120)).contains(&counts_text(&report)));
         }
-        assert!(render(&report, Format::Json, false).contains("\"verdict\": \"fail\""));
+        assert!(render(&report, Format::Json, false, None).contains("\"verdict\": \"fail\""));
     }
 }

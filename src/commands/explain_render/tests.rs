@@ -1,4 +1,5 @@
 use super::*;
+use hwcheck_compat::errors::ErrorTable;
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckKind};
 
@@ -11,8 +12,13 @@ fn ctx(no_driver: Option<Check>) -> Context {
     }
 }
 
-fn findings<'t>(text: &str, tables: &'t Tables, machine: MachineStatus) -> Vec<Finding<'t>> {
-    hwcheck_judge::explain::explain(text, &tables.errors)
+fn findings<'t>(
+    text: &str,
+    errors: &'t ErrorTable,
+    tables: &Tables,
+    machine: MachineStatus,
+) -> Vec<Finding<'t>> {
+    hwcheck_judge::explain::explain(text, errors)
         .into_iter()
         .map(|m| Finding {
             machine: machine.clone(),
@@ -27,6 +33,7 @@ fn findings<'t>(text: &str, tables: &'t Tables, machine: MachineStatus) -> Vec<F
 #[test]
 fn text_names_family_phrase_cause_fix_check_source_and_machine() {
     let tables = Tables::load(None).unwrap();
+    let errors = ErrorTable::load(None).unwrap();
     let check = Check::fail(
         CheckKind::DriverKernelModuleMatches,
         "module 550.90.07, library 550.107.02",
@@ -34,6 +41,7 @@ fn text_names_family_phrase_cause_fix_check_source_and_machine() {
     .with_fix("reboot");
     let f = findings(
         "Failed to initialize NVML: Driver/library version mismatch",
+        &errors,
         &tables,
         MachineStatus::Check(Box::new(check)),
     );
@@ -59,8 +67,10 @@ fn text_names_family_phrase_cause_fix_check_source_and_machine() {
 #[test]
 fn program_problems_say_so_and_no_match_says_what_to_run() {
     let tables = Tables::load(None).unwrap();
+    let errors = ErrorTable::load(None).unwrap();
     let f = findings(
         "RuntimeError: CUDA error: an illegal memory access was encountered",
+        &errors,
         &tables,
         MachineStatus::NotChecked,
     );

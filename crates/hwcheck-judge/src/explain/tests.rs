@@ -1,20 +1,27 @@
 use super::*;
+use hwcheck_compat::errors::ErrorTable;
 use hwcheck_compat::Tables;
 use hwcheck_model::check::CheckKind;
+use std::sync::OnceLock;
 
 fn tables() -> Tables {
     Tables::load(None).unwrap()
 }
 
+fn errors() -> &'static ErrorTable {
+    static ERRORS: OnceLock<ErrorTable> = OnceLock::new();
+    ERRORS.get_or_init(|| ErrorTable::load(None).unwrap())
+}
+
 fn ids(text: &str) -> Vec<String> {
-    explain(text, &tables().errors)
+    explain(text, errors())
         .iter()
         .map(|m| m.row.id.clone())
         .collect()
 }
 
 fn top(text: &str, t: &Tables) -> (String, String, String, String) {
-    let found = explain(text, &t.errors);
+    let found = explain(text, errors());
     let m = found
         .first()
         .unwrap_or_else(|| panic!("nothing matched {text:?}"));
@@ -117,10 +124,9 @@ fn ranking_prefers_specific_rows_and_drops_readings_inside_a_better_match() {
 #[test]
 fn program_errors_are_recognised_as_such_and_unknown_text_matches_nothing() {
     use hwcheck_compat::errors::Kind;
-    let t = tables();
     let found = explain(
         "RuntimeError: CUDA error: device-side assert triggered",
-        &t.errors,
+        errors(),
     );
     assert_eq!(found[0].row.kind, Kind::Program);
     assert!(ids("all good, inference took 5 ms").is_empty());

@@ -10,6 +10,7 @@ pub mod kernels;
 pub mod load;
 pub mod ort;
 pub mod platform;
+pub mod remedy;
 pub mod security;
 
 use crate::version::DottedVersion;
@@ -90,6 +91,9 @@ pub struct Facts {
     /// Probes skipped on purpose (e.g. by `--quick`), with the reason.
     #[serde(default)]
     pub skipped: Vec<String>,
+    /// Remedies re-run in a child with their environment change, and what that showed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remedy_trials: Vec<remedy::RemedyTrial>,
     /// Wall time of each probe in milliseconds (parallel probes overlap; "total" is the sum's
     /// real elapsed time), to tell what made a run slow.
     #[serde(default)]
@@ -262,6 +266,17 @@ pub enum Component {
 }
 
 impl Component {
+    /// Whether its libraries carry GPU code worth a kernel-image scan: cuBLAS(Lt), cuFFT,
+    /// cuRAND, cuDNN's front library and sub-libraries (which of them do depends on the
+    /// version, so all are scanned; one without device code costs the ELF headers only) and
+    /// TensorRT; not the driver, NVML or the CUDA runtime.
+    pub fn carries_gpu_code(self) -> bool {
+        !matches!(
+            self,
+            Component::Libcuda | Component::Nvml | Component::Cudart
+        )
+    }
+
     /// Every component, in report order.
     pub const ALL: [Component; 10] = [
         Component::Libcuda,

@@ -23,6 +23,18 @@ pub struct OrtFacts {
     pub requested_providers: Vec<Provider>,
 }
 
+impl OrtFacts {
+    /// The install a per-install check id is about (the first one probed, the n-th, or the
+    /// reference runtime).
+    pub fn install(&self, which: crate::check_id::Install) -> Option<&OrtInstall> {
+        self.installs
+            .iter()
+            .enumerate()
+            .find(|(i, inst)| crate::check_id::Install::at(*i, inst.is_reference) == which)
+            .map(|(_, inst)| inst)
+    }
+}
+
 /// How an ONNX Runtime library was found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "detail")]

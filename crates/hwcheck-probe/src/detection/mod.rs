@@ -13,7 +13,7 @@ use crate::context::SystemContext;
 use crate::isolate::ChildProbe;
 use hwcheck_detect::bundled;
 use hwcheck_model::facts::detection::{DetectionFacts, ProviderRun};
-use hwcheck_model::facts::ort::{OrtFacts, Provider};
+use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, Provider};
 use hwcheck_model::facts::ProbeError;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,6 +36,15 @@ pub struct Target {
     pub provider: Provider,
 }
 
+/// The target of `provider` on `install`, library path mapped into `ctx`'s root.
+pub fn target_of(ctx: &SystemContext, install: &OrtInstall, provider: Provider) -> Target {
+    Target {
+        lib: ctx.path(install.real_path.as_deref().unwrap_or(&install.path)),
+        version: install.version.clone(),
+        provider,
+    }
+}
+
 /// Every (library, provider) whose session opened in the ORT probe, in probe order; library
 /// paths are mapped into `ctx`'s root.
 pub fn targets(ctx: &SystemContext, ort: &OrtFacts) -> Vec<Target> {
@@ -43,11 +52,10 @@ pub fn targets(ctx: &SystemContext, ort: &OrtFacts) -> Vec<Target> {
         .iter()
         .filter(|i| i.load_error.is_none())
         .flat_map(|i| {
-            i.providers.iter().filter(|p| p.session_ok).map(|p| Target {
-                lib: ctx.path(i.real_path.as_deref().unwrap_or(&i.path)),
-                version: i.version.clone(),
-                provider: p.provider,
-            })
+            i.providers
+                .iter()
+                .filter(|p| p.session_ok)
+                .map(|p| target_of(ctx, i, p.provider))
         })
         .collect()
 }
@@ -57,36 +65,68 @@ pub fn child_timeout(ctx: &SystemContext) -> Duration {
     (ctx.timeout * 6).max(MIN_CHILD_TIMEOUT)
 }
 
-/// Runs the bundled detector on every provider that opened a session.
-pub fn probe(ctx: &SystemContext, ort: &OrtFacts) -> DetectionFacts {
-    let golden = bundled::golden();
-    let mut facts = DetectionFacts {
-        model_sha256: golden.as_ref().ok().map(|g| g.model_sha256.clone()),
+/// The bundled detector written out for ONNX Runtime, ready to run on each provider as its
+/// session opens ([`Prepared::run`]); removed when dropped.
+pub struct Prepared {
+    model: PathBuf,
+    runs: u32,
+    timeout: Duration,
+}
+
+impl Prepared {
+    /// Writes the bundled model under TMPDIR; a facts value saying why not on failure.
+    pub fn new(ctx: &SystemContext) -> Result<Prepared, DetectionFacts> {
+        let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
+        match bundled::write_model(&dir) {
+            Ok(model) => Ok(Prepared {
+                model,
+                runs: ctx.options.runs,
+                timeout: child_timeout(ctx),
+            }),
+            Err(e) => Err(DetectionFacts {
+                not_run: Some(format!(
+                    "cannot write the bundled model to {} for ONNX Runtime: {e}",
+                    dir.display()
+                )),
+                ..base_facts()
+            }),
+        }
+    }
+
+    /// Runs the detector on one target (in a child).
+    pub fn run(&self, target: &Target) -> ProviderRun {
+        run_target(target, &self.model, &[], self.runs, None, self.timeout)
+    }
+
+    /// The detection facts of `runs` (one per provider that opened a session, in probe order).
+    pub fn finish(self, runs: Vec<ProviderRun>) -> DetectionFacts {
+        finish(runs)
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.model);
+    }
+}
+
+/// Detection facts without runs: the model's hash and the threshold.
+fn base_facts() -> DetectionFacts {
+    DetectionFacts {
+        model_sha256: bundled::golden().ok().map(|g| g.model_sha256),
         score_threshold: Some(hwcheck_detect::golden::SCORE_THRESHOLD),
         ..DetectionFacts::default()
-    };
-    let targets = targets(ctx, ort);
-    if targets.is_empty() {
+    }
+}
+
+/// Detection facts of `runs`; says why when there are none.
+fn finish(runs: Vec<ProviderRun>) -> DetectionFacts {
+    let mut facts = base_facts();
+    if runs.is_empty() {
         facts.not_run =
             Some("no ONNX Runtime provider opened a session (see the ONNX Runtime checks)".into());
-        return facts;
     }
-    let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
-    let model = match bundled::write_model(&dir) {
-        Ok(path) => path,
-        Err(e) => {
-            facts.not_run = Some(format!(
-                "cannot write the bundled model to {} for ONNX Runtime: {e}",
-                dir.display()
-            ));
-            return facts;
-        }
-    };
-    facts.runs = targets
-        .iter()
-        .map(|t| run_target(t, &model, &[], ctx.options.runs, None, child_timeout(ctx)))
-        .collect();
-    let _ = std::fs::remove_file(&model);
+    facts.runs = runs;
     facts
 }
 
@@ -176,7 +216,7 @@ mod tests {
 
     #[test]
     fn without_a_working_provider_detection_says_why() {
-        let facts = probe(&context(), &OrtFacts::default());
+        let facts = finish(Vec::new());
         assert!(facts.runs.is_empty());
         assert!(facts.not_run.unwrap().contains("no ONNX Runtime provider"));
     }

@@ -3,21 +3,8 @@
 
 use crate::context::SystemContext;
 use crate::ort::discover;
-use hwcheck_model::facts::{Code, Component, FoundVia, LibraryFacts};
+use hwcheck_model::facts::{Code, FoundVia, LibraryFacts};
 use std::path::{Path, PathBuf};
-
-/// Components whose libraries carry GPU code (cuDNN's front library and sub-libraries: which
-/// of them do depends on the version, so all are scanned; one without device code costs the
-/// ELF headers only).
-const KERNEL_COMPONENTS: [Component; 7] = [
-    Component::Cublas,
-    Component::CublasLt,
-    Component::Cufft,
-    Component::Curand,
-    Component::Cudnn,
-    Component::CudnnSub,
-    Component::Tensorrt,
-];
 
 /// ONNX Runtime provider libraries with CUDA kernels, and their labels.
 const ORT_PROVIDERS: [(&str, &str); 2] = [
@@ -103,7 +90,7 @@ pub fn candidates(ctx: &SystemContext, libraries: &[LibraryFacts]) -> Vec<Candid
     }
     for lib in libraries
         .iter()
-        .filter(|l| KERNEL_COMPONENTS.contains(&l.component) && !unusable_file(l))
+        .filter(|l| l.component.carries_gpu_code() && !unusable_file(l))
     {
         let in_use = lib.loader_selected
             || lib
@@ -155,6 +142,7 @@ fn files_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 mod tests {
     use super::*;
     use crate::testing::{ctx, write};
+    use hwcheck_model::facts::Component;
     use hwcheck_model::facts::ProbeError;
 
     #[test]

@@ -20,8 +20,8 @@ use hwcheck_kernels::{KernelImages, Kind, Limits, ScanError};
 use hwcheck_model::env_vars;
 use hwcheck_model::facts::kernels::KernelImageFacts;
 use hwcheck_model::facts::{Code, LibraryFacts, ProbeError};
+use hwcheck_model::parallel::map_in_order;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files scanned at once (each scan is a few thousand small reads of one file).
 pub const THREADS: usize = 4;
@@ -59,7 +59,7 @@ struct Outcome {
 /// and rewrites the cache when anything changed.
 pub fn scan(candidates: &[Candidate], cache_file: Option<&Path>, allow_scan: bool) -> KernelScan {
     let old = cache_file.map(Cache::load).unwrap_or_default();
-    let outcomes = parallel(candidates, |c| scan_one(c, &old, allow_scan));
+    let outcomes = map_in_order(candidates, THREADS, |c| scan_one(c, &old, allow_scan));
     let mut new = Cache {
         version: cache::CACHE_VERSION,
         ..Cache::default()
@@ -98,32 +98,6 @@ pub fn scan(candidates: &[Candidate], cache_file: Option<&Path>, allow_scan: boo
         }
     }
     out
-}
-
-/// Runs `work` on every item with at most [`THREADS`] threads; results in item order.
-fn parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..THREADS.min(items.len()))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, work(item)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 fn scan_one(candidate: &Candidate, cache: &Cache, allow_scan: bool) -> Option<Outcome> {

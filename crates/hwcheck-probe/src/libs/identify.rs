@@ -13,11 +13,10 @@ use crate::context::SystemContext;
 use crate::toolkit_roots;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Component, ProbeError, VersionSource};
+use hwcheck_model::parallel::map_in_order;
 use hwcheck_model::read::small_text;
 use hwcheck_model::version::DottedVersion;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Most version children running at once.
 pub const PARALLEL_CHILDREN: usize = 6;
@@ -55,7 +54,7 @@ pub fn identify(ctx: &SystemContext, copies: &[LibCopy]) -> Vec<Identified> {
             }
         }
     }
-    let results = run_bounded(&jobs, PARALLEL_CHILDREN, |(path, component)| {
+    let results = map_in_order(&jobs, PARALLEL_CHILDREN, |(path, component)| {
         let arg = VersionArg {
             path: path.display().to_string(),
             component: *component,
@@ -179,50 +178,4 @@ fn nearby_version(
         .flat_map(|inc| headers.iter().map(move |h| inc.join(h)))
         .find_map(|h| small_text(&h).ok().and_then(|t| parse(&t)))
         .map(|v| (v, VersionSource::Header))
-}
-
-/// Runs `f` over `items` on at most `width` threads; results keep the items' order.
-pub fn run_bounded<T: Sync, R: Send>(
-    items: &[T],
-    width: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
-    std::thread::scope(|s| {
-        for _ in 0..width.min(items.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut slots) = slots.lock() {
-                    slots.push((i, r));
-                }
-            });
-        }
-    });
-    let mut done = slots.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounded_runs_keep_order_and_width() {
-        let running = AtomicUsize::new(0);
-        let peak = AtomicUsize::new(0);
-        let items: Vec<u32> = (0..20).collect();
-        let out = run_bounded(&items, 3, |i| {
-            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-            peak.fetch_max(now, Ordering::SeqCst);
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            running.fetch_sub(1, Ordering::SeqCst);
-            i * 2
-        });
-        assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
-        assert!(peak.load(Ordering::SeqCst) <= 3);
-    }
 }

@@ -112,11 +112,24 @@ fn probe_one(arg: &ChildArg) -> ChildReply {
             return reply;
         }
     }
+    #[cfg(feature = "test-hooks")]
+    if let Some(p) = super::stand_in::provider() {
+        reply.compiled_in.push(p.ort_name().to_string());
+    }
     reply.session = Some(run_session(arg));
     reply
 }
 
 fn run_session(arg: &ChildArg) -> Result<SessionRun, ProbeError> {
+    #[cfg(feature = "test-hooks")]
+    if super::stand_in::provider() == Some(arg.provider) {
+        super::stand_in::register(&arg.lib, arg.provider)?;
+        let on_cpu = ChildArg {
+            provider: Provider::Cpu,
+            ..arg.clone()
+        };
+        return run_session(&on_cpu);
+    }
     let config = SessionConfig::default();
     let (mut session, created) = match &arg.model {
         Some(model) => session::open_session_with(arg.provider, model, config)?,

@@ -12,6 +12,8 @@ pub mod discover;
 pub mod ffi;
 pub mod providers;
 pub mod session;
+#[cfg(feature = "test-hooks")]
+pub mod stand_in;
 
 use crate::context::SystemContext;
 use crate::isolate::ChildProbe;
@@ -35,22 +37,30 @@ const TENSORRT_MIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Libraries ORT itself has loaded before it loads a provider library.
 const PRELOADED: [&str; 2] = ["libonnxruntime_providers_shared.so", "libonnxruntime.so.1"];
 
+/// Work to start for a provider as soon as its session opened (the detector, say), on the
+/// probing thread, while the install's other providers are still being probed: it gets the
+/// install as known so far (path, real path, version) and the provider.
+pub type OnSession<'a, R> = &'a (dyn Fn(&OrtInstall, Provider) -> R + Sync);
+
 /// Finds ONNX Runtime installs and probes each provider.
 pub fn probe(ctx: &SystemContext) -> OrtFacts {
+    probe_then(ctx, &|_, _| ()).0
+}
+
+/// [`probe`], running `then` for every provider whose session opened as soon as it has; its
+/// results come back in probe order (installs as found, the CPU first in each).
+pub fn probe_then<R: Send>(ctx: &SystemContext, then: OnSession<'_, R>) -> (OrtFacts, Vec<R>) {
     let (found, missing_reference) = discover::discover(ctx);
     let search = crate::libs::loader::Loader::from_ctx(ctx);
-    let installs = std::thread::scope(|s| {
+    let (installs, after): (Vec<OrtInstall>, Vec<Vec<R>>) = std::thread::scope(|s| {
         let handles: Vec<_> = found
             .into_iter()
             .map(|f| {
                 let search = &search;
-                s.spawn(move || probe_install(ctx, search, f))
+                s.spawn(move || probe_install(ctx, search, f, then))
             })
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .collect::<Vec<_>>()
+        handles.into_iter().filter_map(|h| h.join().ok()).unzip()
     });
     let problem = match (&missing_reference, installs.is_empty()) {
         (Some(why), _) => Some(ProbeError::new(Code::ReferenceMissing, why.clone())),
@@ -60,7 +70,7 @@ pub fn probe(ctx: &SystemContext) -> OrtFacts {
         )),
         (None, false) => None,
     };
-    OrtFacts {
+    let facts = OrtFacts {
         installs,
         probe_model: Some(
             "built-in probe model (Conv-Relu-Conv-Sigmoid, float32 1x3x16x16)".to_string(),
@@ -68,7 +78,13 @@ pub fn probe(ctx: &SystemContext) -> OrtFacts {
         tolerance: Some(TOLERANCE),
         problem,
         requested_providers: ctx.options.providers.clone(),
-    }
+    };
+    (facts, after.into_iter().flatten().collect())
+}
+
+/// Whether a provider child's answer is an opened session.
+fn session_opened(reply: &Result<ChildReply, crate::isolate::ChildFailure>) -> bool {
+    matches!(reply, Ok(r) if matches!(r.session, Some(Ok(_))))
 }
 
 /// Child side of the `ort` probe (one provider of one ORT library): see [`child::child`].
@@ -76,12 +92,14 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
     child::child(arg)
 }
 
-/// Probes one install: dependency trees, then the CPU, then every other provider in parallel.
-fn probe_install(
+/// Probes one install: dependency trees, then the CPU, then every other provider in parallel;
+/// `then` runs for each opened session (the CPU's alongside the other providers' probes).
+fn probe_install<R: Send>(
     ctx: &SystemContext,
     search: &crate::libs::loader::Loader,
     found: Found,
-) -> OrtInstall {
+    then: OnSession<'_, R>,
+) -> (OrtInstall, Vec<R>) {
     let Found {
         mut install,
         host_path,
@@ -104,11 +122,7 @@ fn probe_install(
             model: None,
             runs: STEADY_RUNS,
         };
-        let timeout = match provider {
-            Provider::Tensorrt => ctx.timeout.max(TENSORRT_MIN_TIMEOUT),
-            _ => ctx.timeout,
-        };
-        ChildProbe::new(CHILD_KIND, &arg, timeout).run::<ChildReply>()
+        ChildProbe::new(CHILD_KIND, &arg, timeout(ctx, provider)).run::<ChildReply>()
     };
     let cpu = run(Provider::Cpu);
     merge_runtime(&mut install, &cpu);
@@ -119,7 +133,7 @@ fn probe_install(
         install.load_error = Some(failure.to_probe_error());
     }
     if install.load_error.is_some() {
-        return install;
+        return (install, Vec::new());
     }
     let cpu_output = cpu
         .as_ref()
@@ -133,32 +147,74 @@ fn probe_install(
         .filter(|p| p.is_nvidia() || install.compiled_in.iter().any(|c| c == p.ort_name()))
         .filter(|p| ctx.options.providers.is_empty() || ctx.options.providers.contains(p))
         .collect();
-    let replies = std::thread::scope(|s| {
+    let known = &install;
+    let (cpu_after, replies) = std::thread::scope(|s| {
+        let cpu_after = session_opened(&cpu).then(|| s.spawn(|| then(known, Provider::Cpu)));
         let handles: Vec<_> = others
             .iter()
             .map(|p| {
                 let run = &run;
-                s.spawn(move || run(*p))
+                s.spawn(move || {
+                    let reply = run(*p);
+                    let after = session_opened(&reply).then(|| then(known, *p));
+                    (reply, after)
+                })
             })
             .collect();
-        handles
+        let replies = handles
             .into_iter()
             .map(|h| {
                 h.join().unwrap_or_else(|_| {
-                    Err(crate::isolate::ChildFailure::BadOutput(
-                        "probe thread panicked".to_string(),
-                    ))
+                    let panicked = "probe thread panicked".to_string();
+                    (Err(crate::isolate::ChildFailure::BadOutput(panicked)), None)
                 })
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (cpu_after.and_then(|h| h.join().ok()), replies)
     });
     let mut probes = vec![provider_probe(&install, Provider::Cpu, &cpu, None)];
-    for (p, reply) in others.into_iter().zip(&replies) {
-        merge_runtime(&mut install, reply);
-        probes.push(provider_probe(&install, p, reply, cpu_output.as_deref()));
+    let mut after: Vec<R> = cpu_after.into_iter().collect();
+    for (p, (reply, then_result)) in others.into_iter().zip(replies) {
+        merge_runtime(&mut install, &reply);
+        probes.push(provider_probe(&install, p, &reply, cpu_output.as_deref()));
+        after.extend(then_result);
     }
     install.providers = probes;
-    install
+    (install, after)
+}
+
+/// The child timeout of a session on `provider` (TensorRT builds an engine: at least 30 s).
+fn timeout(ctx: &SystemContext, provider: Provider) -> Duration {
+    match provider {
+        Provider::Tensorrt => ctx.timeout.max(TENSORRT_MIN_TIMEOUT),
+        _ => ctx.timeout,
+    }
+}
+
+/// Opens and runs a session on `provider` of the ORT library at `lib` (a host path) in a child
+/// whose environment has `child_env` applied, with the same timeout as the probe: `Ok` when
+/// it ran, else why not (what a remedy is verified with).
+pub fn session_in(
+    ctx: &SystemContext,
+    lib: &std::path::Path,
+    provider: Provider,
+    child_env: &[(String, Option<String>)],
+) -> Result<(), ProbeError> {
+    let arg = ChildArg {
+        lib: lib.to_path_buf(),
+        provider,
+        model: None,
+        runs: 1,
+    };
+    let reply = ChildProbe::new(CHILD_KIND, &arg, timeout(ctx, provider))
+        .envs(child_env)
+        .run::<ChildReply>()
+        .map_err(|f| f.to_probe_error())?;
+    match (reply.session, reply.load_error) {
+        (Some(session), _) => session.map(|_| ()),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(ProbeError::new(Code::BadOutput, "the child ran no session")),
+    }
 }
 
 /// Takes the version and compiled-in list from the first child that learned them; a load
