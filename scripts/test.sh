@@ -8,7 +8,7 @@
 # and handed to the tests as HWCHECK_REFERENCE_ORT. The packaging check (scripts/package-check.sh:
 # the portable binary and wheel built, glibc <= 2.17 checked, the wheel installed into a fresh venv
 # and run with an ONNX Runtime session, the Containerfile linted, an old-userland run; about
-# 5-11 minutes from a cold target directory on 2 cores) runs too; HWCHECK_SKIP_PACKAGE=1 skips it
+# 5-16 minutes from a cold target directory on 2 cores) runs too; HWCHECK_SKIP_PACKAGE=1 skips it
 # for quick local runs (CI never sets it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

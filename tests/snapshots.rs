@@ -136,7 +136,12 @@ fn each_failure_family_leads_with_its_root_cause() {
         .find(|c| c.key() == "ort.provider.cuda")
         .expect("the CUDA provider follows from it");
     assert!(cuda.remedy.is_some());
-    assert!(root.check.fix.as_deref().unwrap_or_default().contains("nvidia/cu13/lib"));
+    assert!(root
+        .check
+        .fix
+        .as_deref()
+        .unwrap_or_default()
+        .contains("nvidia/cu13/lib"));
     let table = hwcheck_render::table::render(report, false, Some(120));
     assert!(!table.contains("onnxruntime_src"), "{table}");
     let json = hwcheck_render::json::render(report);
