@@ -5,7 +5,11 @@
 #
 # Needs the Rust toolchain (cargo with rustfmt and clippy), python3 and pip. The reference ONNX
 # Runtime is fetched once through pip (scripts/fetch-reference-ort.sh, checksum-verified, cached)
-# and handed to the tests as HWCHECK_REFERENCE_ORT.
+# and handed to the tests as HWCHECK_REFERENCE_ORT. The packaging check (scripts/package-check.sh:
+# the portable binary and wheel built, glibc <= 2.17 checked, the wheel installed into a fresh venv
+# and run with an ONNX Runtime session, the Containerfile linted, an old-userland run; about
+# 5-16 minutes from a cold target directory on 2 cores) runs too; HWCHECK_SKIP_PACKAGE=1 skips it
+# for quick local runs (CI never sets it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -57,6 +61,13 @@ cargo fmt --all -- --check
 
 begin "cargo clippy --workspace --all-targets --features test-hooks -- -D warnings"
 cargo clippy --workspace --all-targets --features test-hooks -- -D warnings
+
+if [ "${HWCHECK_SKIP_PACKAGE:-0}" = 1 ]; then
+    printf '\n==> packaging check skipped (HWCHECK_SKIP_PACKAGE=1)\n'
+else
+    begin "packaging: wheel, glibc <= 2.17, venv install and run, Containerfile, old userland (scripts/package-check.sh)"
+    bash scripts/package-check.sh
+fi
 
 begin "cargo test --workspace --all-targets --features test-hooks"
 cargo test --workspace --all-targets --features test-hooks

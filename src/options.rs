@@ -88,6 +88,10 @@ impl Global {
                 runs: depth.runs,
                 no_detect: depth.no_detect,
                 providers: self.providers.clone(),
+                own_executable: match self.root {
+                    None => std::env::current_exe().ok(),
+                    Some(_) => None,
+                },
             },
         )
     }

@@ -40,6 +40,10 @@ pub struct ProbeOptions {
     pub no_detect: bool,
     /// `--runs N`: timed inference runs per provider for detection.
     pub runs: u32,
+    /// hwcheck's own executable (a system path): when it is `<env>/bin/hwcheck` of a Python
+    /// environment (a venv or conda env, as a wheel install puts it), that environment's
+    /// packages (ONNX Runtime, pip CUDA libraries) are searched first. `None` under `--root` (the executable is not in that root).
+    pub own_executable: Option<PathBuf>,
 }
 
 impl SystemContext {

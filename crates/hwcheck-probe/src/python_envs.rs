@@ -6,12 +6,26 @@ use crate::listing::subdirs;
 use hwcheck_model::env_vars;
 use std::path::{Path, PathBuf};
 
-/// Python prefixes (a prefix holds `lib/python3*/site-packages`), without duplicates: the active
+/// The Python environment hwcheck's own executable is installed in: `<env>` for
+/// `<env>/bin/hwcheck` when `<env>` is a venv (`pyvenv.cfg`) or a conda env (`conda-meta/`), as
+/// `pip install` of hwcheck's wheel puts it. pipx's and uv's links resolve to their own venvs.
+pub fn own_environment(ctx: &SystemContext) -> Option<PathBuf> {
+    let exe = ctx.options.own_executable.as_ref()?;
+    let bin = exe.parent()?;
+    if bin.file_name()? != "bin" {
+        return None;
+    }
+    let prefix = ctx.path(bin.parent()?);
+    (prefix.join("pyvenv.cfg").is_file() || prefix.join("conda-meta").is_dir()).then_some(prefix)
+}
+
+/// Python prefixes (a prefix holds `lib/python3*/site-packages`), without duplicates: the one
+/// hwcheck itself is installed in ([`own_environment`]) first, then the active
 /// virtualenv and conda env, every python on PATH (and the base a venv's python links to),
 /// system prefixes, /opt projects and their venvs, the user's ~/.local, ~/.venv and pyenv
 /// versions, conda installs and their envs.
 pub fn prefixes(ctx: &SystemContext) -> Vec<PathBuf> {
-    let mut prefixes = Vec::new();
+    let mut prefixes: Vec<PathBuf> = own_environment(ctx).into_iter().collect();
     for var in [env_vars::VIRTUAL_ENV, env_vars::CONDA_PREFIX] {
         if let Some(p) = ctx.var(var).filter(|p| p.starts_with('/')) {
             prefixes.push(ctx.path(p));

@@ -1,5 +1,5 @@
 //! Finds every ONNX Runtime library on the machine: `--ort`, ORT_DYLIB_PATH, each Python
-//! environment's `onnxruntime/capi/`, system library directories, and hwcheck's reference
+//! environment's `onnxruntime/capi/` (the one hwcheck itself is installed in first), system library directories, and hwcheck's reference
 //! runtime. Every walk is bounded (entries per directory, directories per pattern) and every
 //! path goes through the [`SystemContext`], so fake roots work.
 
@@ -375,5 +375,62 @@ mod tests {
 
         let (_, missing) = discover(&ctx(root, &[("HOME", "/nobody")], asked));
         assert!(missing.unwrap().contains("fetch-reference-ort.sh"));
+    }
+
+    #[test]
+    fn the_environment_hwcheck_is_installed_in_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let own = "/srv/tool-env/lib/python3.11/site-packages";
+        let active = "/home/u/other-env/lib/python3.12/site-packages";
+        for site in [own, active] {
+            touch(
+                root,
+                &format!("{site}/onnxruntime/capi/libonnxruntime.so.1.31.1"),
+            );
+        }
+        touch(root, "/home/u/other-env/pyvenv.cfg");
+        touch(root, "/srv/tool-env/bin/hwcheck");
+        let env = [("HOME", "/home/u"), ("VIRTUAL_ENV", "/home/u/other-env")];
+        let installed = |exe: &str| ProbeOptions {
+            own_executable: Some(PathBuf::from(exe)),
+            ..ProbeOptions::default()
+        };
+        let sources = |options: ProbeOptions| -> Vec<OrtSource> {
+            let (found, _) = discover(&ctx(root, &env, options));
+            found
+                .into_iter()
+                .flat_map(|f| f.install.found_via)
+                .collect()
+        };
+
+        // Not a Python environment (no pyvenv.cfg, no conda-meta): not searched at all.
+        assert_eq!(
+            sources(installed("/srv/tool-env/bin/hwcheck")),
+            vec![OrtSource::Python(active.to_string())]
+        );
+
+        touch(root, "/srv/tool-env/pyvenv.cfg");
+        assert_eq!(
+            sources(installed("/srv/tool-env/bin/hwcheck")),
+            vec![
+                OrtSource::Python(own.to_string()),
+                OrtSource::Python(active.to_string())
+            ],
+            "the venv hwcheck runs from is searched before the active one"
+        );
+        assert_eq!(
+            python_envs::own_environment(&ctx(root, &env, installed("/srv/tool-env/bin/hwcheck"))),
+            Some(root.join("srv/tool-env"))
+        );
+        // An executable outside a bin/ directory, or none known: no own environment.
+        assert_eq!(
+            python_envs::own_environment(&ctx(root, &env, installed("/srv/tool-env/hwcheck"))),
+            None
+        );
+        assert_eq!(
+            python_envs::own_environment(&ctx(root, &env, ProbeOptions::default())),
+            None
+        );
     }
 }
