@@ -10,7 +10,8 @@
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckId, CheckKind, Install};
 use hwcheck_model::facts::ort::{OrtInstall, Provider, ProviderProbe};
-use hwcheck_model::facts::Facts;
+use hwcheck_model::facts::{Component, Facts};
+use hwcheck_model::version::DottedVersion;
 
 const ID: CheckKind = CheckKind::OrtColdStart;
 /// First inference over this many times the steady state counts as a cold start...
@@ -23,6 +24,13 @@ pub const ORT_CUDA_EP: &str =
 /// ONNX Runtime TensorRT provider options (engine and timing caches).
 pub const ORT_TENSORRT_EP: &str =
     "https://onnxruntime.ai/docs/execution-providers/TensorRT-ExecutionProvider.html";
+
+/// cuDNN 9.10 and later compile some convolution engines at their first use (depthwise
+/// convolutions: ~1.5 s of cold start reported, ~0.2 s per depthwise node measured on the H200
+/// with cuDNN 9.14); reported by users, not in NVIDIA's documentation.
+pub const CUDNN_RTC_REPORT: &str = "https://github.com/NVIDIA/cudnn-frontend/issues/1066";
+/// PyTorch disables cuDNN's runtime-compiled engines by default for this cost.
+pub const TORCH_RTC_OFF: &str = "https://github.com/pytorch/pytorch/pull/170340";
 
 /// One provider's start-up timings and what they were measured on.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,7 +55,7 @@ pub fn judge(facts: &Facts, _tables: &Tables) -> Vec<Check> {
             let timing =
                 detection_timing(facts, install, probe.provider).or_else(|| probe_timing(probe));
             if let Some(t) = timing {
-                checks.push(row(install, probe.provider, &t, at));
+                checks.push(row(install, probe.provider, &t, at, rtc_cudnn(facts)));
             }
         }
     }
@@ -87,7 +95,13 @@ fn is_cold(t: &Timing) -> bool {
     finite && t.first_ms - t.steady_ms >= MIN_EXTRA_MS && t.first_ms > RATIO * t.steady_ms
 }
 
-fn row(install: &OrtInstall, provider: Provider, t: &Timing, at: Install) -> Check {
+fn row(
+    install: &OrtInstall,
+    provider: Provider,
+    t: &Timing,
+    at: Install,
+    rtc_cudnn: Option<&DottedVersion>,
+) -> Check {
     let id = CheckId::provider(ID, provider, at);
     let label = provider.label();
     let version = install.version.as_deref().unwrap_or("(version unknown)");
@@ -100,7 +114,7 @@ fn row(install: &OrtInstall, provider: Provider, t: &Timing, at: Install) -> Che
                 t.first_ms, t.steady_ms, t.source
             ),
         )
-        .with_fix(advice(provider))
+        .with_fix(advice(provider, rtc_cudnn))
     } else {
         Check::pass(
             id,
@@ -119,6 +133,14 @@ fn row(install: &OrtInstall, provider: Provider, t: &Timing, at: Install) -> Che
             t.first_ms, t.steady_ms, t.runs
         ))
         .with_evidence(format!("ONNX Runtime {version}: {}", install.path));
+    if let (true, Provider::Cuda, Some(v)) = (is_cold(t), provider, rtc_cudnn) {
+        check = check
+            .with_evidence(format!(
+                "cuDNN {v} is the loader's pick (runtime-compiled engines)"
+            ))
+            .with_source(CUDNN_RTC_REPORT)
+            .with_source(TORCH_RTC_OFF);
+    }
     match provider {
         Provider::Cuda => check.with_source(ORT_CUDA_EP),
         Provider::Tensorrt => check.with_source(ORT_TENSORRT_EP),
@@ -126,8 +148,19 @@ fn row(install: &OrtInstall, provider: Provider, t: &Timing, at: Install) -> Che
     }
 }
 
-/// What to do about a cold start on `provider`.
-fn advice(provider: Provider) -> String {
+/// The cuDNN the loader picks, when it is 9.10 or later (it compiles some engines at first use).
+fn rtc_cudnn(facts: &Facts) -> Option<&DottedVersion> {
+    let first_rtc = DottedVersion::parse("9.10").ok()?;
+    facts
+        .libraries
+        .iter()
+        .filter(|l| l.component == Component::Cudnn && l.loader_selected)
+        .filter_map(|l| l.version.as_ref())
+        .find(|v| **v >= first_rtc)
+}
+
+/// What to do about a cold start on `provider` (`rtc_cudnn`: the cuDNN in use compiles engines).
+fn advice(provider: Provider, rtc_cudnn: Option<&DottedVersion>) -> String {
     let warm =
         "Warm the session up at start-up: run one inference on input of the real shape before \
                 taking traffic (and before a readiness check reports ready).";
@@ -136,7 +169,13 @@ fn advice(provider: Provider) -> String {
             "{warm} The CUDA provider searches cuDNN convolution algorithms at the first run \
              (`cudnn_conv_algo_search`, EXHAUSTIVE by default): HEURISTIC searches less and DEFAULT \
              not at all, but measure the steady state after changing it, since DEFAULT can be \
-             much slower per run."
+             much slower per run.{}",
+            rtc_cudnn.map_or_else(String::new, |v| format!(
+                " cuDNN {v} (9.10 or later) also compiles some convolution engines at their first \
+                 use, depthwise convolutions among them (reported, not documented by NVIDIA: \
+                 about 0.2 s per depthwise layer on an H200); a cuDNN before 9.10 does not, so \
+                 if start-up matters more than the newest kernels, pin one (unconfirmed)."
+            ))
         ),
         Provider::Tensorrt => format!(
             "{warm} Enable TensorRT's engine and timing caches (`trt_engine_cache_enable`, \
@@ -225,6 +264,37 @@ mod tests {
         assert!(fix.contains("Warm the session up") && fix.contains("cudnn_conv_algo_search"));
         assert!(c.sources.iter().any(|s| s == ORT_CUDA_EP));
         assert!(c.evidence.iter().any(|e| e == "session creation: 441 ms"));
+    }
+
+    #[test]
+    fn a_cudnn_that_compiles_engines_is_named_with_its_reports() {
+        let mut f = facts(
+            vec![probe(Provider::Cuda, 380.0, 0.2)],
+            vec![detection(Provider::Cuda, 3845.0, Some(3.8))],
+        );
+        let cudnn = crate::testkit::FactsBuilder::cpu_only()
+            .picked(
+                Component::Cudnn,
+                "/usr/lib/x86_64-linux-gnu/libcudnn.so.9",
+                "9.14.0",
+            )
+            .build();
+        f.libraries = cudnn.libraries;
+        let c = judge(&f, &tables()).remove(0);
+        let fix = c.fix.as_deref().unwrap();
+        assert!(fix.contains("cuDNN 9.14.0 (9.10 or later)"), "{fix}");
+        assert!(fix.contains("(unconfirmed)"), "{fix}");
+        assert!(c.sources.iter().any(|s| s == CUDNN_RTC_REPORT));
+        let older = crate::testkit::FactsBuilder::cpu_only()
+            .picked(
+                Component::Cudnn,
+                "/usr/lib/x86_64-linux-gnu/libcudnn.so.9",
+                "9.9.0",
+            )
+            .build();
+        f.libraries = older.libraries;
+        let c = judge(&f, &tables()).remove(0);
+        assert!(!c.sources.iter().any(|s| s == CUDNN_RTC_REPORT));
     }
 
     #[test]
