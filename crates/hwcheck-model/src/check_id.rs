@@ -8,6 +8,7 @@
 //! `instance`; `(id, instance)` is unique within a report.
 
 use crate::area::Area;
+pub use crate::facts::ort::Install;
 use crate::facts::ort::Provider;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -136,29 +137,6 @@ pub fn reference_markdown() -> String {
         out.push_str(&format!("| `{}` | {} |\n", kind.name(), kind.doc()));
     }
     out
-}
-
-/// Which ONNX Runtime install a check is about.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Install {
-    /// Not about an install, or about the first one probed (no suffix).
-    #[default]
-    First,
-    /// The n-th install probed (n >= 2): `.install<n>`.
-    Nth(usize),
-    /// hwcheck's reference runtime: `.reference`.
-    Reference,
-}
-
-impl Install {
-    /// The install at `index` (0-based) of the probed list.
-    pub fn at(index: usize, is_reference: bool) -> Self {
-        match (index, is_reference) {
-            (0, _) => Install::First,
-            (_, true) => Install::Reference,
-            (i, false) => Install::Nth(i + 1),
-        }
-    }
 }
 
 /// A check's id: its kind, qualifier, install and ordinal.

@@ -12,7 +12,7 @@ pub const NOT_VERIFIED: &str = "not verified: no re-run recorded";
 /// Outcome of a WARN check's remedy in a run that verified remedies: only the probes of FAIL
 /// checks are re-run (a healthy machine's run stays fast).
 pub const NOT_VERIFIED_WARN: &str =
-    "not verified: hwcheck re-runs the probes of FAIL checks only (this is a WARN)";
+    "not verified: hwcheck re-runs the fixes of FAIL checks only, and this is a WARN";
 
 /// `facts.probe_ms` key of the remedy trials' wall time: present when trials ran.
 pub const VERIFY_MS: &str = "remedy_verification";

@@ -26,11 +26,11 @@ pub struct OrtFacts {
 impl OrtFacts {
     /// The install a per-install check id is about (the first one probed, the n-th, or the
     /// reference runtime).
-    pub fn install(&self, which: crate::check_id::Install) -> Option<&OrtInstall> {
+    pub fn install(&self, which: Install) -> Option<&OrtInstall> {
         self.installs
             .iter()
             .enumerate()
-            .find(|(i, inst)| crate::check_id::Install::at(*i, inst.is_reference) == which)
+            .find(|(i, inst)| Install::at(*i, inst.is_reference) == which)
             .map(|(_, inst)| inst)
     }
 }
@@ -265,6 +265,29 @@ impl Provider {
     /// True for the NVIDIA providers, which get a row even when not compiled in.
     pub fn is_nvidia(self) -> bool {
         matches!(self, Provider::Cuda | Provider::Tensorrt)
+    }
+}
+
+/// Which ONNX Runtime install a check is about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Install {
+    /// Not about an install, or about the first one probed (no suffix).
+    #[default]
+    First,
+    /// The n-th install probed (n >= 2): `.install<n>`.
+    Nth(usize),
+    /// hwcheck's reference runtime: `.reference`.
+    Reference,
+}
+
+impl Install {
+    /// The install at `index` (0-based) of the probed list.
+    pub fn at(index: usize, is_reference: bool) -> Self {
+        match (index, is_reference) {
+            (0, _) => Install::First,
+            (_, true) => Install::Reference,
+            (i, false) => Install::Nth(i + 1),
+        }
     }
 }
 
