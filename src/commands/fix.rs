@@ -95,7 +95,10 @@ pub fn script(
         out.push(String::new());
         let after = p.remedy.applied_to(&env);
         let lines = lines(p.remedy, &after, shell)?;
-        let outcome = p.remedy.outcome.as_deref().unwrap_or("not verified");
+        // ORT's C++ source paths and template signatures stay in the JSON report, not here.
+        let outcome = hwcheck_render::clean::clean_error(
+            p.remedy.outcome.as_deref().unwrap_or("not verified"),
+        );
         out.push(comment(&format!("{}: {outcome}", p.checks.join(", "))));
         if p.remedy.is_verified() {
             out.extend(lines);
