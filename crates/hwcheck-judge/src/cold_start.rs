@@ -7,6 +7,7 @@
 //! state and at least [`MIN_EXTRA_MS`] slower is a WARN with warm-up advice; anything else is a
 //! PASS that states the numbers.
 
+use crate::stack::loader_pick;
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckId, CheckKind, Install};
 use hwcheck_model::facts::ort::{OrtInstall, Provider, ProviderProbe};
@@ -151,12 +152,9 @@ fn row(
 /// The cuDNN the loader picks, when it is 9.10 or later (it compiles some engines at first use).
 fn rtc_cudnn(facts: &Facts) -> Option<&DottedVersion> {
     let first_rtc = DottedVersion::parse("9.10").ok()?;
-    facts
-        .libraries
-        .iter()
-        .filter(|l| l.component == Component::Cudnn && l.loader_selected)
-        .filter_map(|l| l.version.as_ref())
-        .find(|v| **v >= first_rtc)
+    loader_pick(facts, Component::Cudnn, false)
+        .and_then(|l| l.version.as_ref())
+        .filter(|v| **v >= first_rtc)
 }
 
 /// What to do about a cold start on `provider` (`rtc_cudnn`: the cuDNN in use compiles engines).

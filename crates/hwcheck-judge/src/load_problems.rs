@@ -6,6 +6,7 @@
 //! program asking for its soname gets it. Any other problem is a WARN: the loader skips the file
 //! (or a program may never ask for it), but it is still a trap on the machine.
 
+use crate::stack::{hidden_copy, soname_in_error};
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckKind, Status};
 use hwcheck_model::facts::Code;
@@ -43,7 +44,7 @@ pub fn judge(facts: &Facts, tables: &Tables) -> Vec<Check> {
     let mut fixes: Vec<String> = Vec::new();
     for (l, p) in &broken {
         let fix = match missing_dependency(l, p) {
-            Some(dep) => dependency_fix(dep, facts),
+            Some(dep) => dependency_fix(&dep, facts),
             None => fix_for(&p.code).to_string(),
         };
         if !fixes.contains(&fix) {
@@ -98,29 +99,20 @@ fn first_line(message: &str) -> String {
 
 /// The library the loader could not find when `lib` failed to load because of it: glibc's
 /// "libcublasLt.so.13: cannot open shared object file" names a dependency, not the file itself.
-fn missing_dependency<'a>(lib: &LibraryFacts, problem: &'a ProbeError) -> Option<&'a str> {
-    if problem.code != Code::DlopenFailed {
-        return None;
-    }
-    let (name, rest) = problem
-        .message
-        .split_once(": cannot open shared object file")?;
-    let name = name.rsplit([' ', ':']).next().unwrap_or(name).trim();
+fn missing_dependency(lib: &LibraryFacts, problem: &ProbeError) -> Option<String> {
     let own = lib.path.rsplit('/').next().unwrap_or(&lib.path);
-    (!name.is_empty() && name != own && !rest.is_empty()).then_some(name)
+    (problem.code == Code::DlopenFailed)
+        .then(|| soname_in_error(&problem.message))
+        .flatten()
+        .filter(|name| name != own)
 }
 
 /// Where a missing dependency is on disk (the copies the library scan found), as a fix.
 fn dependency_fix(dep: &str, facts: &Facts) -> String {
-    let dirs: Vec<&str> = facts
-        .libraries
-        .iter()
-        .filter(|l| l.path.rsplit('/').next() == Some(dep) && l.problem.is_none())
-        .filter_map(|l| l.path.rsplit_once('/').map(|(dir, _)| dir))
-        .collect();
-    match dirs.first() {
-        Some(dir) => format!(
-            "A library it needs, {dep}, is not on the loader's search path, but a copy is in {dir}: add that directory to LD_LIBRARY_PATH (or to ld.so.conf and run ldconfig)."
+    match hidden_copy(facts, dep) {
+        Some(path) => format!(
+            "A library it needs, {dep}, is not on the loader's search path, but a copy is in {}: add that directory to LD_LIBRARY_PATH (or to ld.so.conf and run ldconfig).",
+            path.rsplit_once('/').map_or(path.as_str(), |(dir, _)| dir)
         ),
         None => format!(
             "A library it needs, {dep}, is not installed where the loader looks: install it (the same CUDA major as the library that needs it) or add its directory to LD_LIBRARY_PATH."

@@ -4,6 +4,7 @@
 //! first install probed gets the bare ids; the reference runtime adds `.reference` and other
 //! installs `.install<N>`, so a CI gate on `ort.provider.cuda` keeps meaning the same thing.
 
+use crate::stack::{hidden_copy, soname_in_error};
 use hwcheck_compat::ort::OrtRow;
 use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, CheckId, CheckKind, Install, Status};

@@ -188,6 +188,30 @@ pub fn loader_pick(
     libs(facts, component).find(|l| l.loader_selected && (with_compat || !is_compat(l)))
 }
 
+/// The soname in a loader error: "…with error: libcublasLt.so.12: cannot open shared object file…".
+pub fn soname_in_error(message: &str) -> Option<String> {
+    let idx = message.find(": cannot open shared object file")?;
+    let start = message[..idx]
+        .rfind(|c: char| c.is_whitespace() || c == ':' || c == '"' || c == '\'')
+        .map_or(0, |i| i + 1);
+    let name = &message[start..idx];
+    name.contains(".so").then(|| name.to_string())
+}
+
+/// A copy of `soname` on disk that the loader does not see (e.g. only in a pip wheel).
+pub fn hidden_copy(facts: &Facts, soname: &str) -> Option<String> {
+    facts
+        .libraries
+        .iter()
+        .find(|l| {
+            l.soname.as_deref() == Some(soname)
+                || std::path::Path::new(&l.path)
+                    .file_name()
+                    .is_some_and(|n| n == soname)
+        })
+        .map(|l| l.path.clone())
+}
+
 /// Whether a libcuda copy belongs to a forward-compatibility (cuda-compat) package.
 pub fn is_compat(lib: &LibraryFacts) -> bool {
     lib.found_via.contains(&FoundVia::CudaCompat) || lib.path.contains("/compat/")

@@ -43,16 +43,6 @@ pub(super) fn classify_missing(soname: &str) -> Missing {
     }
 }
 
-/// The soname in a loader error: "…with error: libcublasLt.so.12: cannot open shared object file…".
-pub(super) fn soname_in_error(message: &str) -> Option<String> {
-    let idx = message.find(": cannot open shared object file")?;
-    let start = message[..idx]
-        .rfind(|c: char| c.is_whitespace() || c == ':' || c == '"' || c == '\'')
-        .map_or(0, |i| i + 1);
-    let name = &message[start..idx];
-    name.contains(".so").then(|| name.to_string())
-}
-
 /// Majors of a component on disk, from versions or sonames.
 pub(super) fn majors_on_disk(facts: &Facts, components: &[Component]) -> BTreeSet<u32> {
     facts
@@ -68,20 +58,6 @@ pub(super) fn majors_on_disk(facts: &Facts, components: &[Component]) -> BTreeSe
             })
         })
         .collect()
-}
-
-/// A copy of `soname` on disk that the loader does not see (e.g. only in a pip wheel).
-pub(super) fn hidden_copy(facts: &Facts, soname: &str) -> Option<String> {
-    facts
-        .libraries
-        .iter()
-        .find(|l| {
-            l.soname.as_deref() == Some(soname)
-                || std::path::Path::new(&l.path)
-                    .file_name()
-                    .is_some_and(|n| n == soname)
-        })
-        .map(|l| l.path.clone())
 }
 
 pub(super) fn list(majors: &BTreeSet<u32>) -> String {
