@@ -61,11 +61,20 @@ pub fn gather_verified(
     machine: &Machine,
     format: Format,
     verify: bool,
-    tables: &Tables,
-) -> Result<Facts, AppError> {
-    let mut facts = gather(global, machine, format)?;
+) -> Result<(Tables, Facts), AppError> {
+    // The tables (a few ms of TOML) load while the machine is probed, not before.
+    let (tables, facts) = std::thread::scope(|s| {
+        let tables = s.spawn(|| Tables::load(global.tables.as_deref()));
+        let facts = gather(global, machine, format);
+        let tables = tables
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (tables, facts)
+    });
+    let tables = tables?;
+    let mut facts = facts?;
     let Machine::Probe(depth) = machine else {
-        return Ok(facts);
+        return Ok((tables, facts));
     };
     if depth.quick {
         facts.skipped.push(SKIPPED_VERIFY_QUICK.to_string());
@@ -74,7 +83,7 @@ pub fn gather_verified(
     } else {
         // Only a FAIL's fix is re-run: a WARN's remedy (a second, CPU-only ORT say) would cost
         // a healthy machine's run a second of children for nothing that decides the verdict.
-        let proposed: Vec<_> = hwcheck_judge::judge(&facts, tables)
+        let proposed: Vec<_> = hwcheck_judge::judge(&facts, &tables)
             .into_iter()
             .filter(|c| c.status == hwcheck_model::check::Status::Fail)
             .collect();
@@ -88,7 +97,7 @@ pub fn gather_verified(
             );
         }
     }
-    Ok(facts)
+    Ok((tables, facts))
 }
 
 /// Text made for a terminal, as Markdown: a fenced block, so that GitHub and issue trackers

@@ -3,18 +3,15 @@
 use crate::commands::outputs;
 use crate::common::{color, exit_code, gather_verified, AppError};
 use crate::options::{Doctor, Global};
-use hwcheck_compat::Tables;
 use hwcheck_model::check::Report;
 
 /// The doctor: probe (or load facts), judge, render, exit code.
 pub fn run(global: &Global, options: &Doctor) -> Result<u8, AppError> {
-    let tables = Tables::load(global.tables.as_deref())?;
-    let facts = gather_verified(
+    let (tables, facts) = gather_verified(
         global,
         &options.machine,
         options.output.format,
         options.verify,
-        &tables,
     )?;
     let mut checks = hwcheck_judge::judge(&facts, &tables);
     let required = hwcheck_judge::requirements::judge(&options.requirements, &facts, &checks);

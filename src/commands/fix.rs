@@ -11,7 +11,6 @@
 
 use crate::common::{gather_verified, AppError, EXIT_FAIL, EXIT_OK};
 use crate::options::{Fix, Global, Shell};
-use hwcheck_compat::Tables;
 use hwcheck_model::check::{Check, Remedy, Status};
 use hwcheck_render::Format;
 use std::collections::BTreeMap;
@@ -19,8 +18,7 @@ use std::collections::BTreeMap;
 /// Probes (or loads), verifies, judges, prints the lines; exit 0 when a fix is verified or
 /// nothing fails, 1 when checks fail and no fix is verified.
 pub fn run(global: &Global, options: &Fix) -> Result<u8, AppError> {
-    let tables = Tables::load(global.tables.as_deref())?;
-    let facts = gather_verified(global, &options.machine, Format::Table, true, &tables)?;
+    let (tables, facts) = gather_verified(global, &options.machine, Format::Table, true)?;
     let checks = hwcheck_judge::judge(&facts, &tables);
     let text =
         script(&checks, &facts.environment.variables, options.shell).map_err(AppError::Usage)?;

@@ -17,6 +17,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 use wait_timeout::ChildExt;
 
+pub mod staged;
+
 /// The hidden subcommand the child runs under.
 pub const PROBE_SUBCOMMAND: &str = "__probe";
 /// Prefix of the one result line a child prints.
@@ -138,6 +140,20 @@ impl ChildProbe {
 
     /// Runs the probe in a child of this executable and decodes its result.
     pub fn run<T: DeserializeOwned>(&self) -> Result<T, ChildFailure> {
+        self.run_until(&|| false)
+    }
+
+    /// [`ChildProbe::run`], ended early ([`ChildFailure::Stopped`]) once `stop()` turns true.
+    pub fn run_until<T: DeserializeOwned>(
+        &self,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<T, ChildFailure> {
+        let captured = run_supervised(self.command()?, self.timeout, stop)?;
+        decode_result(&captured)
+    }
+
+    /// The command that runs this probe in a child of this executable.
+    fn command(&self) -> Result<Command, ChildFailure> {
         let exe = std::env::current_exe().map_err(|e| ChildFailure::SpawnFailed(e.to_string()))?;
         let mut cmd = Command::new(exe);
         cmd.arg(PROBE_SUBCOMMAND).arg(&self.kind).arg(&self.arg);
@@ -147,8 +163,7 @@ impl ChildProbe {
                 None => cmd.env_remove(k),
             };
         }
-        let captured = run_with_timeout(cmd, self.timeout)?;
-        decode_result(&captured)
+        Ok(cmd)
     }
 }
 
@@ -175,10 +190,43 @@ const STOP_POLL: Duration = Duration::from_millis(50);
 /// turns true (asked every 50 ms): [`ChildFailure::Stopped`]. Either way the child is reaped
 /// before this returns, so callers never leave a zombie or a running group behind.
 pub fn run_supervised(
-    mut cmd: Command,
+    cmd: Command,
     timeout: Duration,
     stop: &dyn Fn() -> bool,
 ) -> Result<Captured, ChildFailure> {
+    let (ended, stdout, stderr) = supervise(cmd, Deadline::fixed(timeout), stop)?;
+    ended.map(|status| Captured {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// How long a child may run: `first`, and when it is a staged child, `then` more from the
+/// moment it printed its first stage ([`staged`]).
+#[derive(Clone, Copy, Debug)]
+struct Deadline {
+    first: Duration,
+    then: Option<Duration>,
+}
+
+impl Deadline {
+    /// One deadline for the whole child.
+    fn fixed(timeout: Duration) -> Self {
+        Deadline {
+            first: timeout,
+            then: None,
+        }
+    }
+}
+
+/// Runs `cmd` as [`run_supervised`] does and keeps what it printed even when it was killed
+/// (a staged child's earlier answers): (how it ended, stdout, stderr).
+fn supervise(
+    mut cmd: Command,
+    limit: Deadline,
+    stop: &dyn Fn() -> bool,
+) -> Result<(Result<ExitStatus, ChildFailure>, String, String), ChildFailure> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -196,13 +244,19 @@ pub fn run_supervised(
     let mut child = cmd
         .spawn()
         .map_err(|e| ChildFailure::SpawnFailed(e.to_string()))?;
-    let out = child.stdout.take().map(spawn_reader);
-    let err = child.stderr.take().map(spawn_reader);
-    let deadline = std::time::Instant::now() + timeout;
-    let status = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let ended = match child.wait_timeout(left.min(STOP_POLL)) {
-            Ok(Some(status)) => break status,
+    let staged = std::sync::Arc::new(std::sync::OnceLock::new());
+    let watch = limit.then.map(|_| std::sync::Arc::clone(&staged));
+    let out = child.stdout.take().map(|pipe| spawn_reader(pipe, watch));
+    let err = child.stderr.take().map(|pipe| spawn_reader(pipe, None));
+    let started = std::time::Instant::now();
+    let mut timeout = limit.first;
+    let ended = loop {
+        if let (Some(then), Some(seen)) = (limit.then, staged.get()) {
+            timeout = seen.duration_since(started) + then;
+        }
+        let left = (started + timeout).saturating_duration_since(std::time::Instant::now());
+        let failure = match child.wait_timeout(left.min(STOP_POLL)) {
+            Ok(Some(status)) => break Ok(status),
             Ok(None) if stop() => ChildFailure::Stopped,
             Ok(None) if !left.is_zero() => continue,
             Ok(None) | Err(_) => ChildFailure::TimedOut {
@@ -212,18 +266,16 @@ pub fn run_supervised(
         kill_group(child.id());
         let _ = child.kill();
         let _ = child.wait();
-        return Err(ended);
+        break Err(failure);
     };
-    // Grandchildren may still hold the pipes: kill the group so the readers see EOF.
-    kill_group(child.id());
+    if ended.is_ok() {
+        // Grandchildren may still hold the pipes: kill the group so the readers see EOF.
+        kill_group(child.id());
+    }
     let join = |h: Option<std::thread::JoinHandle<String>>| {
         h.and_then(|h| h.join().ok()).unwrap_or_default()
     };
-    Ok(Captured {
-        status,
-        stdout: join(out),
-        stderr: join(err),
-    })
+    Ok((ended, join(out), join(err)))
 }
 
 fn kill_group(pid: u32) {
@@ -236,16 +288,28 @@ fn kill_group(pid: u32) {
     }
 }
 
-fn spawn_reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+/// Reads a pipe to its end (bounded); when `staged` is given, records there when a first-stage
+/// line ([`staged::STAGE_PREFIX`]) has come.
+fn spawn_reader(
+    mut pipe: impl Read + Send + 'static,
+    staged: Option<std::sync::Arc<std::sync::OnceLock<std::time::Instant>>>,
+) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut kept = Vec::new();
         let mut buf = [0u8; 8192];
+        let prefix = staged::STAGE_PREFIX.as_bytes();
         loop {
             match pipe.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    let from = kept.len().saturating_sub(prefix.len());
                     let room = MAX_CAPTURE.saturating_sub(kept.len());
                     kept.extend_from_slice(&buf[..n.min(room)]);
+                    if let Some(seen) = staged.as_ref().filter(|s| s.get().is_none()) {
+                        if kept[from..].windows(prefix.len()).any(|w| w == prefix) {
+                            let _ = seen.set(std::time::Instant::now());
+                        }
+                    }
                 }
             }
         }
@@ -273,6 +337,11 @@ pub fn decode_result<T: DeserializeOwned>(captured: &Captured) -> Result<T, Chil
             stderr_tail: tail,
         });
     };
+    decode_line(json)
+}
+
+/// Decodes one answer line's JSON (after its prefix): the child's value or its reported error.
+fn decode_line<T: DeserializeOwned>(json: &str) -> Result<T, ChildFailure> {
     let reply: Result<serde_json::Value, ProbeError> =
         serde_json::from_str(json).map_err(|e| ChildFailure::BadOutput(e.to_string()))?;
     let value = reply.map_err(ChildFailure::Reported)?;
@@ -355,95 +424,4 @@ pub fn parse_arg<T: DeserializeOwned>(arg: &str) -> Result<T, ProbeError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Instant;
-
-    fn sh(script: &str, timeout: Duration) -> Result<Captured, ChildFailure> {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg(script);
-        run_with_timeout(cmd, timeout)
-    }
-
-    #[test]
-    fn reads_the_result_line_among_noise() {
-        let c = sh(
-            &format!("echo noise; echo '{RESULT_PREFIX}{{\"Ok\":42}}'; echo more"),
-            Duration::from_secs(5),
-        )
-        .unwrap();
-        assert_eq!(decode_result::<u32>(&c).unwrap(), 42);
-    }
-
-    #[test]
-    fn a_reported_error_stays_the_childs() {
-        let c = sh(
-            &format!("echo '{RESULT_PREFIX}{{\"Err\":{{\"code\":\"not_found\",\"message\":\"no lib\"}}}}'"),
-            Duration::from_secs(5),
-        )
-        .unwrap();
-        let err = decode_result::<u32>(&c).unwrap_err();
-        assert_eq!(err.to_probe_error().code, "not_found");
-    }
-
-    #[test]
-    fn a_segfault_is_named() {
-        let c = sh("echo dying >&2; kill -SEGV $$", Duration::from_secs(5)).unwrap();
-        let err = decode_result::<u32>(&c).unwrap_err();
-        assert_eq!(err.to_string(), "crashed with SIGSEGV: dying");
-    }
-
-    #[test]
-    fn exit_without_result_is_named() {
-        let c = sh("exit 0", Duration::from_secs(5)).unwrap();
-        let err = decode_result::<u32>(&c).unwrap_err();
-        assert!(matches!(err, ChildFailure::Exited { code: 0, .. }), "{err}");
-    }
-
-    #[test]
-    fn a_hang_is_killed_at_the_deadline() {
-        let started = Instant::now();
-        // The grandchild `sleep` keeps stdout open: the group kill must still end the wait.
-        let err = sh("sleep 30 & sleep 30", Duration::from_millis(300)).unwrap_err();
-        assert!(matches!(err, ChildFailure::TimedOut { .. }));
-        assert!(started.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn garbage_result_is_bad_output() {
-        let c = sh(
-            &format!("echo '{RESULT_PREFIX}{{nope'"),
-            Duration::from_secs(5),
-        )
-        .unwrap();
-        assert!(matches!(
-            decode_result::<u32>(&c).unwrap_err(),
-            ChildFailure::BadOutput(_)
-        ));
-    }
-
-    #[test]
-    fn a_stop_request_ends_the_child_and_its_group() {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg("sleep 30 & sleep 30");
-        let started = std::time::Instant::now();
-        let stop_at = started + Duration::from_millis(200);
-        let r = run_supervised(cmd, Duration::from_secs(20), &|| {
-            std::time::Instant::now() >= stop_at
-        });
-        assert_eq!(r.unwrap_err(), ChildFailure::Stopped);
-        assert!(started.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn timeout_message_names_seconds() {
-        assert_eq!(
-            ChildFailure::TimedOut { millis: 5000 }.to_string(),
-            "timed out after 5 s"
-        );
-        assert_eq!(
-            ChildFailure::TimedOut { millis: 300 }.to_string(),
-            "timed out after 0.3 s"
-        );
-    }
-}
+mod tests;

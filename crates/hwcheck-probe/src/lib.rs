@@ -44,7 +44,7 @@ pub mod verify;
 
 use crate::context::SystemContext;
 use hwcheck_model::facts::detection::DetectionFacts;
-use hwcheck_model::facts::ort::{OrtFacts, OrtInstall};
+use hwcheck_model::facts::ort::OrtFacts;
 use hwcheck_model::facts::{DriverFacts, Facts, SCHEMA_VERSION, SKIPPED_CUINIT};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -59,6 +59,10 @@ pub const CHILD_KINDS: &[isolate::ChildKind] = &[
     isolate::ChildKind {
         name: detection::CHILD_KIND,
         run: detection::child,
+    },
+    isolate::ChildKind {
+        name: detection::STAGED_KIND,
+        run: |arg| ort::child::staged(arg, detection::child::sequel),
     },
     isolate::ChildKind {
         name: nvml::CHILD_KIND,
@@ -215,10 +219,7 @@ fn probe_ort_and_detect(ctx: &SystemContext) -> (OrtFacts, Option<DetectionFacts
     }
     match detection::Prepared::new(ctx) {
         Ok(prepared) => {
-            let detect = |install: &OrtInstall, provider| {
-                prepared.run(&detection::target_of(ctx, install, provider))
-            };
-            let (ort, runs) = ort::probe_then(ctx, &detect);
+            let (ort, runs) = ort::probe_then(ctx, &prepared);
             (ort, Some(prepared.finish(runs)))
         }
         Err(not_run) => (ort::probe(ctx), Some(not_run)),

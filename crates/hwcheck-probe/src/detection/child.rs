@@ -57,6 +57,14 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
     crate::isolate::to_reply(run_job(&job))
 }
 
+/// Second stage of an `ort+detect` child: the job (JSON) run in the process that has just
+/// probed the provider's session.
+pub fn sequel(job: &serde_json::Value) -> Result<serde_json::Value, ProbeError> {
+    let job: Job = serde_json::from_value(job.clone())
+        .map_err(|e| ProbeError::new(Code::BadArgument, e.to_string()))?;
+    crate::isolate::to_reply(run_job(&job))
+}
+
 /// Reads at most [`MAX_IMAGE_BYTES`] of a picture file; the message names the file and why.
 pub fn read_picture(path: &Path) -> Result<Vec<u8>, String> {
     hwcheck_model::read::whole_up_to(path, MAX_IMAGE_BYTES)

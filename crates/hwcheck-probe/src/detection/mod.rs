@@ -11,15 +11,20 @@ pub mod pipeline;
 
 use crate::context::SystemContext;
 use crate::isolate::ChildProbe;
+use crate::ort::Sequel;
 use hwcheck_detect::bundled;
 use hwcheck_model::facts::detection::{DetectionFacts, ProviderRun};
 use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, Provider};
-use hwcheck_model::facts::ProbeError;
+use hwcheck_model::facts::{Code, ProbeError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Name of this module's child probe kind (`hwcheck __probe detect …`).
 pub const CHILD_KIND: &str = "detect";
+
+/// Name of the child kind that probes a provider's session, then runs the detector in the same
+/// process (`hwcheck __probe ort+detect …`; [`Prepared`]'s [`Sequel`]).
+pub const STAGED_KIND: &str = "ort+detect";
 
 /// Least time a detection child gets: session creation on a GPU provider (CUDA context,
 /// cuDNN and cuBLAS handles) takes seconds, far more than a plain probe.
@@ -65,20 +70,22 @@ pub fn child_timeout(ctx: &SystemContext) -> Duration {
     (ctx.timeout * 6).max(MIN_CHILD_TIMEOUT)
 }
 
-/// The bundled detector written out for ONNX Runtime, ready to run on each provider as its
-/// session opens ([`Prepared::run`]); removed when dropped.
-pub struct Prepared {
+/// The bundled detector written out for ONNX Runtime, run in each provider's own child right
+/// after its session probe ([`Sequel`]); removed when dropped.
+pub struct Prepared<'a> {
+    ctx: &'a SystemContext,
     model: PathBuf,
     runs: u32,
     timeout: Duration,
 }
 
-impl Prepared {
+impl<'a> Prepared<'a> {
     /// Writes the bundled model under TMPDIR; a facts value saying why not on failure.
-    pub fn new(ctx: &SystemContext) -> Result<Prepared, DetectionFacts> {
+    pub fn new(ctx: &'a SystemContext) -> Result<Prepared<'a>, DetectionFacts> {
         let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
         match bundled::write_model(&dir) {
             Ok(model) => Ok(Prepared {
+                ctx,
                 model,
                 runs: ctx.options.runs,
                 timeout: child_timeout(ctx),
@@ -93,18 +100,46 @@ impl Prepared {
         }
     }
 
-    /// Runs the detector on one target (in a child).
-    pub fn run(&self, target: &Target) -> ProviderRun {
-        run_target(target, &self.model, &[], self.runs, None, self.timeout)
-    }
-
     /// The detection facts of `runs` (one per provider that opened a session, in probe order).
     pub fn finish(self, runs: Vec<ProviderRun>) -> DetectionFacts {
         finish(runs)
     }
 }
 
-impl Drop for Prepared {
+impl Sequel<ProviderRun> for Prepared<'_> {
+    fn kind(&self) -> &'static str {
+        STAGED_KIND
+    }
+
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn job(&self, install: &OrtInstall, provider: Provider) -> serde_json::Value {
+        let job = job(
+            &target_of(self.ctx, install, provider),
+            &self.model,
+            &[],
+            self.runs,
+            None,
+        );
+        serde_json::to_value(job).unwrap_or_default()
+    }
+
+    fn finish(
+        &self,
+        install: &OrtInstall,
+        provider: Provider,
+        answer: Result<serde_json::Value, ProbeError>,
+    ) -> ProviderRun {
+        let reply = answer.and_then(|v| {
+            serde_json::from_value(v).map_err(|e| ProbeError::new(Code::BadOutput, e.to_string()))
+        });
+        provider_run(&target_of(self.ctx, install, provider), reply)
+    }
+}
+
+impl Drop for Prepared<'_> {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.model);
     }
@@ -130,6 +165,25 @@ fn finish(runs: Vec<ProviderRun>) -> DetectionFacts {
     facts
 }
 
+/// The detection job of `target`.
+fn job(
+    target: &Target,
+    model: &Path,
+    images: &[PathBuf],
+    runs: u32,
+    threads: Option<usize>,
+) -> child::Job {
+    child::Job {
+        lib: target.lib.clone(),
+        provider: target.provider,
+        model: model.to_path_buf(),
+        images: images.to_vec(),
+        runs,
+        threads,
+        threshold: hwcheck_detect::golden::SCORE_THRESHOLD,
+    }
+}
+
 /// Runs one detection child and turns its reply (or failure) into a [`ProviderRun`].
 pub fn run_target(
     target: &Target,
@@ -139,15 +193,15 @@ pub fn run_target(
     threads: Option<usize>,
     timeout: Duration,
 ) -> ProviderRun {
-    let job = child::Job {
-        lib: target.lib.clone(),
-        provider: target.provider,
-        model: model.to_path_buf(),
-        images: images.to_vec(),
-        runs,
-        threads,
-        threshold: hwcheck_detect::golden::SCORE_THRESHOLD,
-    };
+    let job = job(target, model, images, runs, threads);
+    let reply = ChildProbe::new(CHILD_KIND, &job, timeout)
+        .run::<child::JobReply>()
+        .map_err(|failure| failure.to_probe_error());
+    provider_run(target, reply)
+}
+
+/// A detection child's reply (or why there is none) as the facts of its [`ProviderRun`].
+fn provider_run(target: &Target, reply: Result<child::JobReply, ProbeError>) -> ProviderRun {
     let mut run = ProviderRun {
         library: target.lib.display().to_string(),
         ort_version: target.version.clone(),
@@ -158,7 +212,7 @@ pub fn run_target(
         timings: None,
         error: None,
     };
-    match ChildProbe::new(CHILD_KIND, &job, timeout).run::<child::JobReply>() {
+    match reply {
         Ok(reply) => {
             run.ort_version = reply.ort_version.or(run.ort_version);
             run.images = reply.images;
@@ -166,7 +220,7 @@ pub fn run_target(
             run.input = Some(reply.input);
             run.layout = Some(reply.layout);
         }
-        Err(failure) => run.error = Some(failure.to_probe_error()),
+        Err(e) => run.error = Some(e),
     }
     run
 }
@@ -180,7 +234,6 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
 mod tests {
     use super::*;
     use hwcheck_model::facts::ort::{OrtInstall, ProviderProbe};
-    use hwcheck_model::facts::Code;
 
     fn context() -> SystemContext {
         SystemContext::from_process(None, Duration::from_secs(5), false, Default::default())

@@ -64,6 +64,37 @@ pub struct SessionRun {
     pub output: Vec<f32>,
 }
 
+/// A probe with work to do in the same process once its session opened (the detector): it
+/// reuses the loaded runtime and the device context instead of starting its own.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StagedArg {
+    /// The session probe (first stage).
+    pub probe: ChildArg,
+    /// The second stage's argument, for the sequel function the child kind was registered with.
+    pub then: serde_json::Value,
+}
+
+/// The second stage of a staged child: its argument in, its answer out.
+pub type SequelFn = fn(&serde_json::Value) -> Result<serde_json::Value, ProbeError>;
+
+/// Entry point of a staged `ort` child (`hwcheck __probe <kind> <StagedArg json>`): the probe's
+/// answer first (printed at once), then `sequel` when the session opened.
+pub fn staged(arg: &str, sequel: SequelFn) -> Result<serde_json::Value, ProbeError> {
+    let arg: StagedArg = crate::isolate::parse_arg(arg)?;
+    #[cfg(feature = "test-hooks")]
+    hang_if_asked(arg.probe.provider);
+    let reply = probe_one(&arg.probe);
+    let opened = matches!(reply.session, Some(Ok(_)));
+    crate::isolate::staged::report_first(&crate::isolate::to_reply(Ok(reply)));
+    if !opened {
+        return Err(ProbeError::new(
+            Code::SessionFailed,
+            "not run: the provider's session did not open",
+        ));
+    }
+    sequel(&arg.then)
+}
+
 /// Entry point of `hwcheck __probe ort <ChildArg json>`.
 pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
     let arg: ChildArg = crate::isolate::parse_arg(arg)?;

@@ -16,12 +16,13 @@ pub mod session;
 pub mod stand_in;
 
 use crate::context::SystemContext;
-use crate::isolate::ChildProbe;
+use crate::isolate::{staged, ChildFailure, ChildProbe};
 use child::{ChildArg, ChildReply, SessionRun};
 use discover::Found;
 use hwcheck_model::facts::ort::{OrtFacts, OrtInstall, Provider, ProviderProbe};
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::ProbeError;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Name of this module's child probe kind (`hwcheck __probe ort …`).
@@ -37,19 +38,36 @@ const TENSORRT_MIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Libraries ORT itself has loaded before it loads a provider library.
 const PRELOADED: [&str; 2] = ["libonnxruntime_providers_shared.so", "libonnxruntime.so.1"];
 
-/// Work to start for a provider as soon as its session opened (the detector, say), on the
-/// probing thread, while the install's other providers are still being probed: it gets the
-/// install as known so far (path, real path, version) and the provider.
-pub type OnSession<'a, R> = &'a (dyn Fn(&OrtInstall, Provider) -> R + Sync);
+/// Work run in a provider's own child right after its session opened (the detector): it shares
+/// that child's loaded runtime and device context instead of paying for its own.
+pub trait Sequel<R>: Sync {
+    /// The child kind registered to run the probe then this work ([`child::staged`]).
+    fn kind(&self) -> &'static str;
+    /// How long the work may take once the session opened.
+    fn timeout(&self) -> Duration;
+    /// The work's argument for `provider` of `install` (as known so far: path, real path).
+    fn job(&self, install: &OrtInstall, provider: Provider) -> serde_json::Value;
+    /// Its result from the child's second answer, or why there is none.
+    fn finish(
+        &self,
+        install: &OrtInstall,
+        provider: Provider,
+        answer: Result<serde_json::Value, ProbeError>,
+    ) -> R;
+}
 
 /// Finds ONNX Runtime installs and probes each provider.
 pub fn probe(ctx: &SystemContext) -> OrtFacts {
-    probe_then(ctx, &|_, _| ()).0
+    probe_inner::<()>(ctx, None).0
 }
 
-/// [`probe`], running `then` for every provider whose session opened as soon as it has; its
-/// results come back in probe order (installs as found, the CPU first in each).
-pub fn probe_then<R: Send>(ctx: &SystemContext, then: OnSession<'_, R>) -> (OrtFacts, Vec<R>) {
+/// [`probe`], with `then` run in each provider's child once its session opened; its results
+/// come back in probe order (installs as found, the CPU first in each).
+pub fn probe_then<R: Send>(ctx: &SystemContext, then: &dyn Sequel<R>) -> (OrtFacts, Vec<R>) {
+    probe_inner(ctx, Some(then))
+}
+
+fn probe_inner<R: Send>(ctx: &SystemContext, then: Option<&dyn Sequel<R>>) -> (OrtFacts, Vec<R>) {
     let (found, missing_reference) = discover::discover(ctx);
     let search = crate::libs::loader::Loader::from_ctx(ctx);
     let (installs, after): (Vec<OrtInstall>, Vec<Vec<R>>) = std::thread::scope(|s| {
@@ -83,7 +101,7 @@ pub fn probe_then<R: Send>(ctx: &SystemContext, then: OnSession<'_, R>) -> (OrtF
 }
 
 /// Whether a provider child's answer is an opened session.
-fn session_opened(reply: &Result<ChildReply, crate::isolate::ChildFailure>) -> bool {
+fn session_opened(reply: &Result<ChildReply, ChildFailure>) -> bool {
     matches!(reply, Ok(r) if matches!(r.session, Some(Ok(_))))
 }
 
@@ -92,13 +110,15 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
     child::child(arg)
 }
 
-/// Probes one install: dependency trees, then the CPU, then every other provider in parallel;
-/// `then` runs for each opened session (the CPU's alongside the other providers' probes).
+/// Probes one install: dependency trees, then every provider at once in its own child (the
+/// CPU, the NVIDIA ones, then the others the CPU child found compiled in), each running `then`
+/// after its session opened. A CPU child that crashes or hangs stops the others: they load the
+/// same library the same way (a hang would cost each its timeout, TensorRT's at least 30 s).
 fn probe_install<R: Send>(
     ctx: &SystemContext,
     search: &crate::libs::loader::Loader,
     found: Found,
-    then: OnSession<'_, R>,
+    then: Option<&dyn Sequel<R>>,
 ) -> (OrtInstall, Vec<R>) {
     let Found {
         mut install,
@@ -115,6 +135,8 @@ fn probe_install<R: Send>(
             Err(e) => plib.problem = Some(e),
         }
     }
+    let cpu_failed = AtomicBool::new(false);
+    let known = &install;
     let run = |provider: Provider| {
         let arg = ChildArg {
             lib: host_path.clone(),
@@ -122,14 +144,45 @@ fn probe_install<R: Send>(
             model: None,
             runs: STEADY_RUNS,
         };
-        ChildProbe::new(CHILD_KIND, &arg, timeout(ctx, provider)).run::<ChildReply>()
+        let stop = || provider != Provider::Cpu && cpu_failed.load(Ordering::Relaxed);
+        let (reply, after) = run_provider(ctx, known, arg, then, &stop);
+        if provider == Provider::Cpu && reply.is_err() {
+            cpu_failed.store(true, Ordering::Relaxed);
+        }
+        (reply, after)
     };
-    let cpu = run(Provider::Cpu);
+    let wanted =
+        |p: &Provider| ctx.options.providers.is_empty() || ctx.options.providers.contains(p);
+    let nvidia: Vec<Provider> = Provider::ALL
+        .into_iter()
+        .filter(|p| p.is_nvidia() && wanted(p))
+        .collect();
+    let (cpu, replies) = std::thread::scope(|s| {
+        let run = &run;
+        let handles: Vec<_> = nvidia.iter().map(|p| s.spawn(move || run(*p))).collect();
+        let cpu = run(Provider::Cpu);
+        let compiled_in = match &cpu.0 {
+            Ok(r) => r.compiled_in.clone(),
+            Err(_) => Vec::new(),
+        };
+        let more: Vec<_> = Provider::ALL
+            .into_iter()
+            .filter(|p| *p != Provider::Cpu && !p.is_nvidia() && wanted(p))
+            .filter(|p| compiled_in.iter().any(|c| c == p.ort_name()))
+            .map(|p| (p, s.spawn(move || run(p))))
+            .collect();
+        let joined = nvidia
+            .iter()
+            .copied()
+            .zip(handles)
+            .chain(more)
+            .map(|(p, h)| (p, h.join().unwrap_or_else(|_| panicked())))
+            .collect::<Vec<_>>();
+        (cpu, joined)
+    });
+    let (cpu, cpu_after) = cpu;
     merge_runtime(&mut install, &cpu);
     if let (Err(failure), None) = (&cpu, &install.load_error) {
-        // The CPU child crashed, exited or hung before answering: every other provider's child
-        // loads the same library the same way, so none is tried (a hang would cost each one a
-        // timeout, TensorRT's at least 30 s).
         install.load_error = Some(failure.to_probe_error());
     }
     if install.load_error.is_some() {
@@ -141,46 +194,50 @@ fn probe_install<R: Send>(
         .and_then(|r| r.session.as_ref())
         .and_then(|s| s.as_ref().ok())
         .map(|s| s.output.clone());
-    let others: Vec<Provider> = Provider::ALL
-        .into_iter()
-        .filter(|p| *p != Provider::Cpu)
-        .filter(|p| p.is_nvidia() || install.compiled_in.iter().any(|c| c == p.ort_name()))
-        .filter(|p| ctx.options.providers.is_empty() || ctx.options.providers.contains(p))
-        .collect();
-    let known = &install;
-    let (cpu_after, replies) = std::thread::scope(|s| {
-        let cpu_after = session_opened(&cpu).then(|| s.spawn(|| then(known, Provider::Cpu)));
-        let handles: Vec<_> = others
-            .iter()
-            .map(|p| {
-                let run = &run;
-                s.spawn(move || {
-                    let reply = run(*p);
-                    let after = session_opened(&reply).then(|| then(known, *p));
-                    (reply, after)
-                })
-            })
-            .collect();
-        let replies = handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    let panicked = "probe thread panicked".to_string();
-                    (Err(crate::isolate::ChildFailure::BadOutput(panicked)), None)
-                })
-            })
-            .collect::<Vec<_>>();
-        (cpu_after.and_then(|h| h.join().ok()), replies)
-    });
     let mut probes = vec![provider_probe(&install, Provider::Cpu, &cpu, None)];
     let mut after: Vec<R> = cpu_after.into_iter().collect();
-    for (p, (reply, then_result)) in others.into_iter().zip(replies) {
+    for (p, (reply, then_result)) in replies {
         merge_runtime(&mut install, &reply);
         probes.push(provider_probe(&install, p, &reply, cpu_output.as_deref()));
         after.extend(then_result);
     }
     install.providers = probes;
     (install, after)
+}
+
+/// A provider thread that panicked, as a child answer.
+fn panicked<R>() -> (Result<ChildReply, ChildFailure>, Option<R>) {
+    let panicked = "probe thread panicked".to_string();
+    (Err(ChildFailure::BadOutput(panicked)), None)
+}
+
+/// Runs one provider's child: the probe alone, or the probe then `then` (staged) when given;
+/// `then`'s result only when the session opened.
+fn run_provider<R>(
+    ctx: &SystemContext,
+    known: &OrtInstall,
+    arg: ChildArg,
+    then: Option<&dyn Sequel<R>>,
+    stop: &dyn Fn() -> bool,
+) -> (Result<ChildReply, ChildFailure>, Option<R>) {
+    let provider = arg.provider;
+    let limit = timeout(ctx, provider);
+    let Some(sequel) = then else {
+        return (
+            ChildProbe::new(CHILD_KIND, &arg, limit).run_until(stop),
+            None,
+        );
+    };
+    let staged = child::StagedArg {
+        then: sequel.job(known, provider),
+        probe: arg,
+    };
+    let probe = ChildProbe::new(sequel.kind(), &staged, limit);
+    let (first, second) =
+        staged::run::<ChildReply, serde_json::Value>(&probe, sequel.timeout(), stop);
+    let after = session_opened(&first)
+        .then(|| sequel.finish(known, provider, second.map_err(|f| f.to_probe_error())));
+    (first, after)
 }
 
 /// The child timeout of a session on `provider` (TensorRT builds an engine: at least 30 s).
