@@ -312,3 +312,43 @@ fn mutated_models_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_loop_body_is_copied_and_keeps_the_weights_it_names() {
+    use wire::put_bytes_field as bytes;
+    // The top-level depthwise Conv of conv_model, plus a Loop whose body (attribute g) holds
+    // a depthwise Conv naming "w": the body is not rewritten and "w" stays.
+    let model = conv_model(2, &[0.25; 18], None, 1, [1, 1, 1, 1]);
+    let fields = Fields::collect_all(&model, "m").unwrap();
+    let graph = fields[0].bytes("m").unwrap();
+    let inner = Fields::collect_all(graph, "g").unwrap()[0]
+        .bytes("g")
+        .unwrap()
+        .to_vec();
+    let mut body = Vec::new();
+    bytes(&mut body, 1, &inner);
+    let mut attr = Vec::new();
+    bytes(&mut attr, 1, b"body");
+    bytes(&mut attr, 6, &body);
+    let mut lp = Vec::new();
+    bytes(&mut lp, 2, b"loop_out");
+    bytes(&mut lp, 4, b"Loop");
+    bytes(&mut lp, 5, &attr);
+    let mut new_graph = graph.to_vec();
+    bytes(&mut new_graph, 1, &lp);
+    let mut m = Vec::new();
+    bytes(&mut m, 7, &new_graph);
+    m.extend_from_slice(fields[1].raw);
+    let out = split_depthwise(&m).unwrap();
+    assert_eq!(out.rewritten, 1);
+    let fields = Fields::collect_all(&out.bytes, "m").unwrap();
+    let g = Graph::parse(fields[0].bytes("m").unwrap(), &[]).unwrap();
+    assert!(g.inits.contains_key(b"w".as_slice()));
+    let (k, lp_node) = g.nodes.iter().find(|(_, n)| n.op_type == b"Loop").unwrap();
+    assert!(lp_node.has_subgraph());
+    assert!(contains(g.raw(*k).unwrap(), &inner));
+    assert_eq!(
+        g.nodes.iter().filter(|(_, n)| n.op_type == b"Conv").count(),
+        0
+    );
+}
