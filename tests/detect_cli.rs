@@ -240,3 +240,49 @@ fn detect_on_a_picture_prints_each_box_in_pixels_and_where_annotations_went() {
         "{stderr}"
     );
 }
+
+/// The CUDA provider's variant of the bundled detector (depthwise convolutions rewritten as
+/// Pad + Slice + Mul + Sum) gives the golden answers too: run here on the CPU provider, where
+/// it must find what the bundled model finds on every bundled picture, to float rounding.
+#[test]
+fn the_cuda_variant_of_the_bundled_detector_finds_the_same_people() {
+    let Some(ort) = reference_ort() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let variant = hwcheck_detect::depthwise::split_depthwise(hwcheck_detect::bundled::MODEL)
+        .expect("the bundled model rewrites");
+    assert_eq!(variant.rewritten, 33);
+    let path = dir.path().join("cuda-variant.onnx");
+    std::fs::write(&path, &variant.bytes).expect("write variant");
+    let mut found = Vec::new();
+    for model in [None, Some(path.to_str().expect("utf-8 path"))] {
+        let mut args = vec!["detect", "--ort", &ort, "--providers", "cpu", "--runs", "1"];
+        args.extend(["--format", "json"]);
+        if let Some(m) = model {
+            args.extend(["--model", m]);
+        }
+        let (code, out, err) = hwcheck(&args);
+        assert_eq!(code, 0, "{out}\n{err}");
+        let report = json(&out, &err);
+        found.push(report["facts"]["detection"]["runs"][0]["images"].clone());
+    }
+    let (bundled, rewritten) = (&found[0], &found[1]);
+    let images = bundled.as_array().expect("images");
+    assert_eq!(images.len(), 4);
+    for (a, b) in images.iter().zip(rewritten.as_array().expect("images")) {
+        let (pa, pb) = (
+            a["people"].as_array().unwrap(),
+            b["people"].as_array().unwrap(),
+        );
+        assert_eq!(pa.len(), pb.len(), "{a} vs {b}");
+        for (x, y) in pa.iter().zip(pb) {
+            let close = |k: &str, v: &Value, w: &Value| {
+                let (v, w) = (v[k].as_f64().unwrap(), w[k].as_f64().unwrap());
+                assert!((v - w).abs() < 1e-4, "{k}: {v} vs {w}");
+            };
+            close("score", x, y);
+            for k in ["ymin", "xmin", "ymax", "xmax"] {
+                close(k, &x["bbox"], &y["bbox"]);
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ use hwcheck_model::facts::ort::Provider;
 use hwcheck_model::facts::Code;
 use hwcheck_model::facts::{Facts, SCHEMA_VERSION};
 use hwcheck_probe::context::SystemContext;
-use hwcheck_probe::detection::{child, run_target, targets, Target};
+use hwcheck_probe::detection::{child, run_target, targets, BundledFiles, Target};
 use image::RgbImage;
 use std::path::{Path, PathBuf};
 
@@ -168,31 +168,41 @@ fn run_all(
     targets: &[Target],
     progress: &Progress,
 ) -> Result<Vec<ProviderRun>, AppError> {
-    let (model, temporary) = match &args.model {
-        Some(path) => (path.clone(), false),
+    let bundled = match &args.model {
+        Some(_) => None,
         None => {
             let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
-            let path = bundled::write_model(&dir).map_err(|e| {
+            let files = BundledFiles::write(&dir).map_err(|e| {
                 AppError::Usage(format!(
                     "cannot write the bundled model into {}: {e}",
                     dir.display()
                 ))
             })?;
-            (path, true)
+            Some(files)
         }
     };
     let timeout = hwcheck_probe::detection::child_timeout(ctx);
     let runs = targets
         .iter()
         .map(|t| {
+            // No bundled files means the user gave --model.
+            let (model, variant) = match (&bundled, args.model.as_deref()) {
+                (Some(files), _) => files.for_provider(t.provider),
+                (None, path) => (path.unwrap_or(Path::new(bundled::MODEL_NAME)), None),
+            };
             progress.step(&format!("detection on {}", t.provider.label()), || {
-                run_target(t, &model, &args.images, args.runs, args.threads, timeout)
+                run_target(
+                    t,
+                    model,
+                    variant,
+                    &args.images,
+                    args.runs,
+                    args.threads,
+                    timeout,
+                )
             })
         })
         .collect();
-    if temporary {
-        let _ = std::fs::remove_file(&model);
-    }
     Ok(runs)
 }
 
@@ -285,6 +295,7 @@ mod tests {
             provider,
             input: None,
             layout: None,
+            variant: None,
             images: Vec::new(),
             timings: None,
             error: Some(ProbeError::new(code, "boom")),

@@ -50,18 +50,33 @@ pub fn golden() -> Result<Golden, String> {
 /// path; the caller removes it. The name carries the process id and a clock reading; an
 /// existing file is never overwritten or followed.
 pub fn write_model(dir: &Path) -> std::io::Result<PathBuf> {
+    write_new(dir, MODEL_NAME, MODEL)
+}
+
+/// Writes the bundled model as the CUDA provider runs it ([`CUDA_VARIANT`]) to a new file in
+/// `dir`, as [`write_model`] does.
+pub fn write_cuda_model(dir: &Path) -> std::io::Result<PathBuf> {
+    let variant = crate::depthwise::split_depthwise(MODEL)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    write_new(dir, &format!("cuda-{MODEL_NAME}"), &variant.bytes)
+}
+
+/// What the CUDA provider runs instead of the bundled model as it is, and why.
+pub const CUDA_VARIANT: &str =
+    "the bundled detector with its 33 depthwise convolutions written as \
+    Pad + strided Slice + Mul + Sum (the same arithmetic without cuDNN: cuDNN >= 9.10 compiles \
+    engines for depthwise convolutions at first use, ~4 s on an H200)";
+
+fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let path = dir.join(format!(
-        "hwcheck-{}-{nanos}-{MODEL_NAME}",
-        std::process::id()
-    ));
+    let path = dir.join(format!("hwcheck-{}-{nanos}-{name}", std::process::id()));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&path)?;
-    let written = file.write_all(MODEL).and_then(|()| file.sync_all());
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
     if let Err(e) = written {
         let _ = std::fs::remove_file(&path);
         return Err(e);

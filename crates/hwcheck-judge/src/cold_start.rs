@@ -223,6 +223,7 @@ mod tests {
             provider,
             input: None,
             layout: None,
+            variant: None,
             images: Vec::new(),
             timings: Some(Timings {
                 session_ms: 441.0,

@@ -184,6 +184,9 @@ fn with_context(mut check: Check, run: &ProviderRun) -> Check {
     if let Some(layout) = &run.layout {
         check = check.with_evidence(format!("outputs: {layout}"));
     }
+    if let Some(variant) = &run.variant {
+        check = check.with_evidence(format!("model: {variant}"));
+    }
     if let Some(t) = &run.timings {
         check = check.with_evidence(describe_timings(t));
     }

@@ -42,6 +42,7 @@ fn run(provider: Provider, people: Vec<Detection>, empty: Vec<Detection>) -> Pro
         provider,
         input: Some("image_tensor:0 uint8 0-255 NHWC 300x300 stretched".into()),
         layout: Some("SSD".into()),
+        variant: None,
         images: vec![
             ImageDetections {
                 image: "people.png".into(),
@@ -219,4 +220,19 @@ fn not_run_is_a_skip_with_the_reason() {
 #[test]
 fn the_bundled_golden_answers_load() {
     assert!(bundled::golden().is_ok());
+}
+
+#[test]
+fn a_variant_of_the_model_is_named_in_the_evidence() {
+    let mut cuda = run(Provider::Cuda, vec![person(0.905, 0.71)], vec![]);
+    cuda.variant = Some("depthwise convolutions as multiply-adds".into());
+    let checks = judge_detection(&facts(vec![cuda]), Some(&golden()), &[]);
+    let c = status_of(&checks, "detection.cuda");
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    assert!(
+        c.evidence
+            .iter()
+            .any(|e| e == "model: depthwise convolutions as multiply-adds"),
+        "{c:?}"
+    );
 }

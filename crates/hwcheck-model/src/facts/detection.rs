@@ -71,6 +71,10 @@ pub struct ProviderRun {
     pub input: Option<String>,
     /// The output layout recognised.
     pub layout: Option<String>,
+    /// How the model that ran differs from the one named in the detection facts, when it does
+    /// (the CUDA provider runs the bundled detector with its depthwise convolutions rewritten).
+    #[serde(default)]
+    pub variant: Option<String>,
     /// Per bundled picture, in bundle order; empty when the run failed before the pictures.
     #[serde(default)]
     pub images: Vec<ImageDetections>,

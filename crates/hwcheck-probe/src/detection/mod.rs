@@ -74,7 +74,7 @@ pub fn child_timeout(ctx: &SystemContext) -> Duration {
 /// after its session probe ([`Sequel`]); removed when dropped.
 pub struct Prepared<'a> {
     ctx: &'a SystemContext,
-    model: PathBuf,
+    files: BundledFiles,
     runs: u32,
     timeout: Duration,
 }
@@ -83,10 +83,10 @@ impl<'a> Prepared<'a> {
     /// Writes the bundled model under TMPDIR; a facts value saying why not on failure.
     pub fn new(ctx: &'a SystemContext) -> Result<Prepared<'a>, DetectionFacts> {
         let dir = PathBuf::from(ctx.var(hwcheck_model::env_vars::TMPDIR).unwrap_or("/tmp"));
-        match bundled::write_model(&dir) {
-            Ok(model) => Ok(Prepared {
+        match BundledFiles::write(&dir) {
+            Ok(files) => Ok(Prepared {
                 ctx,
-                model,
+                files,
                 runs: ctx.options.runs,
                 timeout: child_timeout(ctx),
             }),
@@ -116,9 +116,10 @@ impl Sequel<ProviderRun> for Prepared<'_> {
     }
 
     fn job(&self, install: &OrtInstall, provider: Provider) -> serde_json::Value {
+        let (model, _) = self.files.for_provider(provider);
         let job = job(
             &target_of(self.ctx, install, provider),
-            &self.model,
+            model,
             &[],
             self.runs,
             None,
@@ -135,13 +136,43 @@ impl Sequel<ProviderRun> for Prepared<'_> {
         let reply = answer.and_then(|v| {
             serde_json::from_value(v).map_err(|e| ProbeError::new(Code::BadOutput, e.to_string()))
         });
-        provider_run(&target_of(self.ctx, install, provider), reply)
+        let (_, variant) = self.files.for_provider(provider);
+        provider_run(&target_of(self.ctx, install, provider), variant, reply)
     }
 }
 
-impl Drop for Prepared<'_> {
+/// The bundled detector written out for ORT: as it is, and the CUDA provider's variant
+/// ([`bundled::CUDA_VARIANT`]); both removed when dropped.
+pub struct BundledFiles {
+    original: PathBuf,
+    cuda: Option<PathBuf>,
+}
+
+impl BundledFiles {
+    /// Writes both into `dir`; the CUDA provider falls back to the model as it is when its
+    /// variant cannot be made or written.
+    pub fn write(dir: &Path) -> std::io::Result<BundledFiles> {
+        Ok(BundledFiles {
+            original: bundled::write_model(dir)?,
+            cuda: bundled::write_cuda_model(dir).ok(),
+        })
+    }
+
+    /// The file `provider` runs, and how it differs from the bundled model (`None`: it is it).
+    pub fn for_provider(&self, provider: Provider) -> (&Path, Option<&'static str>) {
+        match (&self.cuda, provider) {
+            (Some(cuda), Provider::Cuda) => (cuda, Some(bundled::CUDA_VARIANT)),
+            _ => (&self.original, None),
+        }
+    }
+}
+
+impl Drop for BundledFiles {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.model);
+        let _ = std::fs::remove_file(&self.original);
+        if let Some(cuda) = &self.cuda {
+            let _ = std::fs::remove_file(cuda);
+        }
     }
 }
 
@@ -184,10 +215,12 @@ fn job(
     }
 }
 
-/// Runs one detection child and turns its reply (or failure) into a [`ProviderRun`].
+/// Runs one detection child and turns its reply (or failure) into a [`ProviderRun`]; `variant`
+/// says how `model` differs from the bundled one, when it is a variant of it.
 pub fn run_target(
     target: &Target,
     model: &Path,
+    variant: Option<&str>,
     images: &[PathBuf],
     runs: u32,
     threads: Option<usize>,
@@ -197,12 +230,17 @@ pub fn run_target(
     let reply = ChildProbe::new(CHILD_KIND, &job, timeout)
         .run::<child::JobReply>()
         .map_err(|failure| failure.to_probe_error());
-    provider_run(target, reply)
+    provider_run(target, variant, reply)
 }
 
 /// A detection child's reply (or why there is none) as the facts of its [`ProviderRun`].
-fn provider_run(target: &Target, reply: Result<child::JobReply, ProbeError>) -> ProviderRun {
+fn provider_run(
+    target: &Target,
+    variant: Option<&str>,
+    reply: Result<child::JobReply, ProbeError>,
+) -> ProviderRun {
     let mut run = ProviderRun {
+        variant: variant.map(str::to_string),
         library: target.lib.display().to_string(),
         ort_version: target.version.clone(),
         provider: target.provider,
