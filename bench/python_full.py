@@ -4,7 +4,11 @@ install, written as a person would in Python: import onnxruntime; per provider (
 session on the probe model and run it once, then open a session on the bundled person detector
 and run it once on every bundled picture (PIL decode + resize, as tools/golden.py does),
 checking the provider really ran (no silent fallback). Providers run one after another, as a
-plain script would. Prints one line per provider."""
+plain script would. Prints one line per provider.
+
+With BENCH_CUDA_MODEL=<path> the CUDA provider runs that detector instead (the variant hwcheck
+runs there: depthwise convolutions as Pad + Slice + Mul + Sum), so both do the same work."""
+import os
 import pathlib
 import sys
 import time
@@ -25,7 +29,11 @@ for provider in ["CPUExecutionProvider", "CUDAExecutionProvider"]:
         inp = sess.get_inputs()[0]
         shape = [d if isinstance(d, int) else 1 for d in inp.shape]
         sess.run(None, {inp.name: np.ones(shape, dtype=np.float32)})
-        det = golden.session(provider=provider)
+        cuda_model = os.environ.get("BENCH_CUDA_MODEL")
+        if cuda_model and provider == "CUDAExecutionProvider":
+            det = golden.session(model=cuda_model, provider=provider)
+        else:
+            det = golden.session(provider=provider)
         name = det.get_inputs()[0].name
         found = sum(int(det.run(None, {name: x})[3][0]) for x in pictures)
         used = det.get_providers()[0]
