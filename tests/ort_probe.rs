@@ -202,3 +202,19 @@ fn a_cpu_only_runner_can_gate_on_the_cpu_provider() {
         assert_eq!(code, 1, "an unmet gate fails the run");
     }
 }
+
+#[test]
+fn a_detector_that_kills_its_child_leaves_the_session_probe_standing() {
+    let Some(lib) = reference() else { return };
+    // The detector runs in the provider's own child beside its session probe: when it takes
+    // the process down, the probe is re-run alone and the detector's crash is its own FAIL.
+    let (code, report) = run(
+        &["--ort", &lib, "--providers", "cpu"],
+        &[("HWCHECK_TEST_HANG_PROBE", "sequel:crash")],
+    );
+    assert_eq!(code, 1, "a FAIL gives exit 1, not a crash");
+    assert_eq!(check(&report, "ort.provider.cpu")["status"], "PASS");
+    let detection = check(&report, "detection.cpu");
+    assert_eq!(detection["status"], "FAIL", "{detection:#}");
+    assert!(detection.to_string().contains("SIGABRT"), "{detection:#}");
+}

@@ -60,6 +60,14 @@ pub fn child(arg: &str) -> Result<serde_json::Value, ProbeError> {
 /// Second stage of an `ort+detect` child: the job (JSON) run in the process that has just
 /// probed the provider's session.
 pub fn sequel(job: &serde_json::Value) -> Result<serde_json::Value, ProbeError> {
+    // Test hook (never in a release build): `HWCHECK_TEST_HANG_PROBE=sequel:crash` kills the
+    // process as the detector starts, to prove the probe's answer is still recovered.
+    #[cfg(feature = "test-hooks")]
+    if std::env::var(hwcheck_model::env_vars::HWCHECK_TEST_HANG_PROBE).as_deref()
+        == Ok("sequel:crash")
+    {
+        std::process::abort();
+    }
     let job: Job = serde_json::from_value(job.clone())
         .map_err(|e| ProbeError::new(Code::BadArgument, e.to_string()))?;
     crate::isolate::to_reply(run_job(&job))

@@ -77,22 +77,33 @@ pub struct StagedArg {
 /// The second stage of a staged child: its argument in, its answer out.
 pub type SequelFn = fn(&serde_json::Value) -> Result<serde_json::Value, ProbeError>;
 
-/// Entry point of a staged `ort` child (`hwcheck __probe <kind> <StagedArg json>`): the probe's
-/// answer first (printed at once), then `sequel` when the session opened.
+/// Entry point of a staged `ort` child (`hwcheck __probe <kind> <StagedArg json>`): the probe
+/// and `sequel` start together on two threads (the sequel's session is built while the probe's
+/// runs); the probe's answer is printed as soon as it is known, the sequel's once the probe's
+/// session opened (else it is discarded).
 pub fn staged(arg: &str, sequel: SequelFn) -> Result<serde_json::Value, ProbeError> {
     let arg: StagedArg = crate::isolate::parse_arg(arg)?;
     #[cfg(feature = "test-hooks")]
     hang_if_asked(arg.probe.provider);
-    let reply = probe_one(&arg.probe);
-    let opened = matches!(reply.session, Some(Ok(_)));
-    crate::isolate::staged::report_first(&crate::isolate::to_reply(Ok(reply)));
-    if !opened {
-        return Err(ProbeError::new(
-            Code::SessionFailed,
-            "not run: the provider's session did not open",
-        ));
-    }
-    sequel(&arg.then)
+    // Both load the same library; loading it first keeps the two threads from racing to.
+    let _ = session::load_runtime(&arg.probe.lib);
+    std::thread::scope(|s| {
+        let then = s.spawn(|| sequel(&arg.then));
+        let reply = probe_one(&arg.probe);
+        let opened = matches!(reply.session, Some(Ok(_)));
+        crate::isolate::staged::report_first(&crate::isolate::to_reply(Ok(reply)));
+        let answer = then
+            .join()
+            .unwrap_or_else(|_| Err(ProbeError::new(Code::BadOutput, "the sequel panicked")));
+        if opened {
+            answer
+        } else {
+            Err(ProbeError::new(
+                Code::SessionFailed,
+                "not run: the provider's session did not open",
+            ))
+        }
+    })
 }
 
 /// Entry point of `hwcheck __probe ort <ChildArg json>`.

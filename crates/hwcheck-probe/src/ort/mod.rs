@@ -235,6 +235,14 @@ fn run_provider<R>(
     let probe = ChildProbe::new(sequel.kind(), &staged, limit);
     let (first, second) =
         staged::run::<ChildReply, serde_json::Value>(&probe, sequel.timeout(), stop);
+    if let Err(crash @ ChildFailure::Crashed { .. }) = &first {
+        // The sequel runs beside the probe and may have taken the process down before the
+        // probe answered: the probe alone says whether the session itself works.
+        let alone = ChildProbe::new(CHILD_KIND, &staged.probe, limit).run_until(stop);
+        let after = session_opened(&alone)
+            .then(|| sequel.finish(known, provider, Err(crash.to_probe_error())));
+        return (alone, after);
+    }
     let after = session_opened(&first)
         .then(|| sequel.finish(known, provider, second.map_err(|f| f.to_probe_error())));
     (first, after)
