@@ -41,6 +41,8 @@ struct Timing {
     first_ms: f64,
     steady_ms: f64,
     runs: u32,
+    /// The model ran was a variant of the bundled detector (its depthwise convolutions rewritten).
+    variant: bool,
 }
 
 /// One row per non-CPU provider that ran a session, per install.
@@ -76,6 +78,7 @@ fn detection_timing(facts: &Facts, install: &OrtInstall, provider: Provider) -> 
         first_ms: t.first_inference_ms,
         steady_ms: t.median_ms?,
         runs: t.runs,
+        variant: run.variant.is_some(),
     })
 }
 
@@ -87,6 +90,7 @@ fn probe_timing(probe: &ProviderProbe) -> Option<Timing> {
         first_ms: probe.first_run_ms?,
         steady_ms: probe.steady_ms?,
         runs: probe.steady_runs,
+        variant: false,
     })
 }
 
@@ -138,6 +142,16 @@ fn row(
         check = check
             .with_evidence(format!(
                 "cuDNN {v} is the loader's pick (runtime-compiled engines)"
+            ))
+            .with_source(CUDNN_RTC_REPORT)
+            .with_source(TORCH_RTC_OFF);
+    } else if let (true, Provider::Cuda, Some(v)) = (t.variant, provider, rtc_cudnn) {
+        check = check
+            .with_evidence(format!(
+                "measured on the detector with its depthwise convolutions rewritten: with cuDNN {v} \
+                 (9.10 or later) a model of yours with depthwise convolutions may take seconds \
+                 more on its first run, ~0.2 s per depthwise layer measured on an H200 \
+                 (reported, not documented by NVIDIA: unconfirmed)"
             ))
             .with_source(CUDNN_RTC_REPORT)
             .with_source(TORCH_RTC_OFF);
@@ -266,6 +280,37 @@ mod tests {
     }
 
     #[test]
+    fn a_fast_rewritten_detector_still_names_the_depthwise_cost_of_the_users_models() {
+        let mut run = detection(Provider::Cuda, 290.0, Some(9.9));
+        run.variant = Some("depthwise convolutions rewritten".into());
+        let mut f = facts(vec![probe(Provider::Cuda, 380.0, 0.2)], vec![run.clone()]);
+        let cudnn = crate::testkit::FactsBuilder::cpu_only()
+            .picked(
+                Component::Cudnn,
+                "/usr/lib/x86_64-linux-gnu/libcudnn.so.9",
+                "9.14.0",
+            )
+            .build();
+        f.libraries = cudnn.libraries.clone();
+        let c = judge(&f, &tables()).remove(0);
+        assert_eq!(c.status, Status::Pass);
+        let note = c.evidence.iter().find(|e| e.contains("depthwise")).unwrap();
+        assert!(
+            note.contains("cuDNN 9.14.0") && note.contains("unconfirmed"),
+            "{note}"
+        );
+        assert!(c.sources.iter().any(|s| s == CUDNN_RTC_REPORT));
+        // The bundled model as it is, or a cuDNN before 9.10: no such note.
+        let mut plain = facts(
+            vec![probe(Provider::Cuda, 380.0, 0.2)],
+            vec![detection(Provider::Cuda, 290.0, Some(9.9))],
+        );
+        plain.libraries = cudnn.libraries;
+        let c = judge(&plain, &tables()).remove(0);
+        assert!(c.evidence.iter().all(|e| !e.contains("depthwise")), "{c:?}");
+    }
+
+    #[test]
     fn a_cudnn_that_compiles_engines_is_named_with_its_reports() {
         let mut f = facts(
             vec![probe(Provider::Cuda, 380.0, 0.2)],
@@ -330,6 +375,7 @@ mod tests {
             first_ms: first,
             steady_ms: steady,
             runs: 5,
+            variant: false,
         };
         assert!(is_cold(&t(3452.0, 5.0)));
         assert!(!is_cold(&t(499.0, 0.1)), "fast enough in absolute terms");
