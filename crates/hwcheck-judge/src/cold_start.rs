@@ -279,19 +279,24 @@ mod tests {
         assert!(c.evidence.iter().any(|e| e == "session creation: 441 ms"));
     }
 
-    #[test]
-    fn a_fast_rewritten_detector_still_names_the_depthwise_cost_of_the_users_models() {
-        let mut run = detection(Provider::Cuda, 290.0, Some(9.9));
-        run.variant = Some("depthwise convolutions rewritten".into());
-        let mut f = facts(vec![probe(Provider::Cuda, 380.0, 0.2)], vec![run.clone()]);
-        let cudnn = crate::testkit::FactsBuilder::cpu_only()
+    /// Library facts where the loader picks cuDNN 9.14 (which compiles engines at first use).
+    fn cudnn_9_14() -> Vec<hwcheck_model::facts::LibraryFacts> {
+        crate::testkit::FactsBuilder::cpu_only()
             .picked(
                 Component::Cudnn,
                 "/usr/lib/x86_64-linux-gnu/libcudnn.so.9",
                 "9.14.0",
             )
-            .build();
-        f.libraries = cudnn.libraries.clone();
+            .build()
+            .libraries
+    }
+
+    #[test]
+    fn a_fast_rewritten_detector_still_names_the_depthwise_cost_of_the_users_models() {
+        let mut run = detection(Provider::Cuda, 290.0, Some(9.9));
+        run.variant = Some("depthwise convolutions rewritten".into());
+        let mut f = facts(vec![probe(Provider::Cuda, 380.0, 0.2)], vec![run.clone()]);
+        f.libraries = cudnn_9_14();
         let c = judge(&f, &tables()).remove(0);
         assert_eq!(c.status, Status::Pass);
         let note = c.evidence.iter().find(|e| e.contains("depthwise")).unwrap();
@@ -305,7 +310,7 @@ mod tests {
             vec![probe(Provider::Cuda, 380.0, 0.2)],
             vec![detection(Provider::Cuda, 290.0, Some(9.9))],
         );
-        plain.libraries = cudnn.libraries;
+        plain.libraries = cudnn_9_14();
         let c = judge(&plain, &tables()).remove(0);
         assert!(c.evidence.iter().all(|e| !e.contains("depthwise")), "{c:?}");
     }
@@ -316,14 +321,7 @@ mod tests {
             vec![probe(Provider::Cuda, 380.0, 0.2)],
             vec![detection(Provider::Cuda, 3845.0, Some(3.8))],
         );
-        let cudnn = crate::testkit::FactsBuilder::cpu_only()
-            .picked(
-                Component::Cudnn,
-                "/usr/lib/x86_64-linux-gnu/libcudnn.so.9",
-                "9.14.0",
-            )
-            .build();
-        f.libraries = cudnn.libraries;
+        f.libraries = cudnn_9_14();
         let c = judge(&f, &tables()).remove(0);
         let fix = c.fix.as_deref().unwrap();
         assert!(fix.contains("cuDNN 9.14.0 (9.10 or later)"), "{fix}");

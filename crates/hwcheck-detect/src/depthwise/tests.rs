@@ -13,14 +13,7 @@ fn bundled_model_rewrites_33_depthwise_convs() {
     assert_eq!(again.rewritten, 0);
     assert_eq!(again.bytes, out.bytes);
     // The depthwise weights are gone (no other node used them).
-    let fields = Fields::collect_all(&out.bytes, "ModelProto").unwrap();
-    let graph = fields
-        .iter()
-        .find(|f| f.number == 7)
-        .unwrap()
-        .bytes("m")
-        .unwrap();
-    let g = Graph::parse(graph, &[]).unwrap();
+    let g = top_graph(&out.bytes);
     assert!(!g
         .inits
         .keys()
@@ -113,16 +106,21 @@ fn conv_model(c: usize, w: &[f32], bias: Option<&[f32]>, stride: i64, pads: [i64
 /// A NCHW f32 tensor.
 type T = (Vec<usize>, Vec<f32>);
 
-/// Evaluates the Pad/Slice/Mul/Sum graph of `model` on input `x`; returns "y".
-fn evaluate(model: &[u8], x: T) -> T {
-    let fields = Fields::collect_all(model, "m").unwrap();
-    let graph = fields
+/// The top-level graph (ModelProto field 7) of a model.
+fn top_graph(model: &[u8]) -> Graph<'_> {
+    let graph = Fields::collect_all(model, "ModelProto")
+        .unwrap()
         .iter()
         .find(|f| f.number == 7)
         .unwrap()
         .bytes("m")
         .unwrap();
-    let g = Graph::parse(graph, &[]).unwrap();
+    Graph::parse(graph, &[]).unwrap()
+}
+
+/// Evaluates the Pad/Slice/Mul/Sum graph of `model` on input `x`; returns "y".
+fn evaluate(model: &[u8], x: T) -> T {
+    let g = top_graph(model);
     let mut env: HashMap<Vec<u8>, T> = HashMap::new();
     let mut ints: HashMap<Vec<u8>, Vec<i64>> = HashMap::new();
     for t in g.inits.values().flatten() {
