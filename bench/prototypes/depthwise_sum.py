@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Prototype (Python, needs onnx and onnxruntime) of hwcheck_detect::depthwise: rewrites every depthwise 3x3 Conv
-Slices, nine per-channel Muls and one Sum: the same arithmetic without a cuDNN convolution."""
+"""Prototype of hwcheck_detect::depthwise: rewrites every depthwise 3x3 Conv (group ==
+channels) of an ONNX model as Pad, nine strided Slices, nine per-channel Muls and one Sum: the
+same arithmetic without a cuDNN convolution. Needs onnx and onnxruntime (for shapes).
+Usage: python3 depthwise_sum.py IN.onnx OUT.onnx"""
 import sys
 import numpy as np
 import onnx
