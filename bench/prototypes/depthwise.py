@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Prototype of a smaller form of the depthwise rewrite (762 nodes instead of 963 for the bundled
-detector): Pad, nine strided Slices, one Concat on a new leading axis, one Mul by the [9,C,1,1]
-taps, one ReduceSum (opset >= 13), then Add for the bias. Needs onnx and onnxruntime (for shapes).
-Usage: python3 depthwise_concat.py IN.onnx OUT.onnx"""
+"""Prototypes of hwcheck_detect::depthwise: rewrite every depthwise 3x3 Conv (group == channels)
+of an ONNX model without a cuDNN convolution, in one of two forms:
+
+  sum:    Pad, nine strided Slices, nine per-channel Muls, one Sum (what hwcheck ships in Rust)
+  concat: Pad, nine strided Slices, one Concat on a new leading axis, one Mul by the [9,C,1,1]
+          taps, one ReduceSum (opset >= 13), then Add for the bias (fewer nodes)
+
+Needs onnx and onnxruntime (for shapes).
+Usage: python3 depthwise.py sum|concat IN.onnx OUT.onnx"""
 import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper, TensorProto
 
-src, dst = sys.argv[1], sys.argv[2]
+form, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
+assert form in ("sum", "concat"), "form: sum or concat"
 m = onnx.load(src)
 g = m.graph
 inits = {i.name: i for i in g.initializer}
@@ -58,18 +64,31 @@ for n in g.node:
             new_inits += [st, en, ax, sp]
             new_nodes.append(helper.make_node("Slice", [p + "/padded", st.name, en.name, ax.name, sp.name], [q + "/s"], name=q + "/slice"))
             slices.append(q + "/s")
-    new_nodes.append(helper.make_node("Concat", slices, [p + "/taps"], name=p + "/concat", axis=0))
-    k = numpy_helper.from_array(wt[:, 0].reshape(c, 9).T.reshape(9, c, 1, 1).astype(np.float32), p + "/k")
-    rax = numpy_helper.from_array(np.array([0], np.int64), p + "/raxes")
-    new_inits += [k, rax]
-    new_nodes.append(helper.make_node("Mul", [p + "/taps", k.name], [p + "/m"], name=p + "/mul"))
     has_bias = len(n.input) > 2 and n.input[2]
-    out = p + "/r" if has_bias else n.output[0]
-    new_nodes.append(helper.make_node("ReduceSum", [p + "/m", rax.name], [out], name=p + "/sum", keepdims=1))
-    if has_bias:
-        bias = numpy_helper.from_array(numpy_helper.to_array(inits[n.input[2]]).reshape(1, c, 1, 1), p + "/bias")
-        new_inits.append(bias)
-        new_nodes.append(helper.make_node("Add", [out, bias.name], [n.output[0]], name=p + "/bias_add"))
+    bias = has_bias and numpy_helper.from_array(numpy_helper.to_array(inits[n.input[2]]).reshape(1, c, 1, 1), p + "/bias")
+    if form == "sum":
+        terms = []
+        for t, sl in enumerate(slices):
+            q = f"{p}/{t // 3}{t % 3}"
+            k = numpy_helper.from_array(wt[:, 0, t // 3, t % 3].reshape(1, c, 1, 1).astype(np.float32), q + "/k")
+            new_inits.append(k)
+            new_nodes.append(helper.make_node("Mul", [sl, k.name], [q + "/m"], name=q + "/mul"))
+            terms.append(q + "/m")
+        if has_bias:
+            new_inits.append(bias)
+            terms.append(bias.name)
+        new_nodes.append(helper.make_node("Sum", terms, [n.output[0]], name=p + "/sum"))
+    else:
+        new_nodes.append(helper.make_node("Concat", slices, [p + "/taps"], name=p + "/concat", axis=0))
+        k = numpy_helper.from_array(wt[:, 0].reshape(c, 9).T.reshape(9, c, 1, 1).astype(np.float32), p + "/k")
+        rax = numpy_helper.from_array(np.array([0], np.int64), p + "/raxes")
+        new_inits += [k, rax]
+        new_nodes.append(helper.make_node("Mul", [p + "/taps", k.name], [p + "/m"], name=p + "/mul"))
+        out = p + "/r" if has_bias else n.output[0]
+        new_nodes.append(helper.make_node("ReduceSum", [p + "/m", rax.name], [out], name=p + "/sum", keepdims=1))
+        if has_bias:
+            new_inits.append(bias)
+            new_nodes.append(helper.make_node("Add", [out, bias.name], [n.output[0]], name=p + "/bias_add"))
 
 dropped = {x for n in dws for x in n.input[1:]} - {i for n in new_nodes for i in n.input}
 kept = [i for i in g.initializer if i.name not in dropped]
